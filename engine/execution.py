@@ -1,0 +1,92 @@
+"""Advancing a workflow as far as it can go, and noticing when SpiffWorkflow stops wrongly.
+
+Two failure modes are caught here and turned into incidents instead of silent damage:
+- a runaway loop: too many engine steps in one command (the step budget);
+- a silent stop: SpiffWorkflow walks its task tree with a depth limit of 1000, so a long gateway
+  loop makes the open tasks invisible and the workflow reports itself complete without ever
+  reaching an end event.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.task import Task, TaskState
+
+DEFAULT_STEP_BUDGET = 5000
+
+
+@dataclass(frozen=True)
+class IncidentReport:
+    code: str
+    message: str
+    element_id: str | None = None
+
+
+class _StepBudgetExceeded(Exception):
+    def __init__(self, element_id: str):
+        self.element_id = element_id
+
+
+def advance(workflow: BpmnWorkflow, step_budget: int = DEFAULT_STEP_BUDGET) -> IncidentReport | None:
+    """Run every engine task that is ready; return what went wrong, if anything."""
+    steps = 0
+
+    def count_step(task: Task) -> None:
+        nonlocal steps
+        steps += 1
+        if steps > step_budget:
+            raise _StepBudgetExceeded(task.task_spec.name)
+
+    try:
+        workflow.do_engine_steps(did_complete_task=count_step)
+    except _StepBudgetExceeded as exceeded:
+        return IncidentReport(
+            "loop_limit",
+            f"流程在一次推进中执行了超过 {step_budget} 个步骤，疑似死循环，已停止 "
+            f"(more than {step_budget} steps in one go; probably an endless loop)",
+            exceeded.element_id,
+        )
+    except SpiffWorkflowException as error:
+        return _report_library_error(error)
+    return detect_silent_stop(workflow)
+
+
+def detect_silent_stop(workflow: BpmnWorkflow) -> IncidentReport | None:
+    """A workflow that says it is complete must have no unfinished task and a completed end event."""
+    if not workflow.is_completed():
+        return None
+    hidden = [t for t in workflow.tasks.values() if not t.has_state(TaskState.FINISHED_MASK)]
+    if hidden:
+        return IncidentReport(
+            "silent_stop",
+            "流程路径过长，引擎无法继续推进（未到达结束事件）"
+            "(the engine stopped before reaching an end event: the task path grew too long)",
+            hidden[0].task_spec.name,
+        )
+    if not reached_end_event(workflow):
+        return IncidentReport(
+            "silent_stop",
+            "流程在未到达结束事件的情况下停止 (the workflow stopped without reaching an end event)",
+        )
+    return None
+
+
+def reached_end_event(workflow: BpmnWorkflow) -> bool:
+    return any(
+        isinstance(t.task_spec, EndEvent) and t.has_state(TaskState.COMPLETED) for t in workflow.tasks.values()
+    )
+
+
+def _report_library_error(error: SpiffWorkflowException) -> IncidentReport:
+    element_id = None
+    task = getattr(error, "task", None)
+    if task is not None:
+        element_id = task.task_spec.name
+    elif isinstance(error, WorkflowException) and getattr(error, "task_spec", None) is not None:
+        element_id = error.task_spec.name
+    message = getattr(error, "error", None) or str(error)
+    code = "script_error" if task is not None else "engine_error"
+    return IncidentReport(code, f"流程执行出错 (process error): {message}", element_id)

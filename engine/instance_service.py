@@ -1,0 +1,373 @@
+"""The instance lifecycle: every command is one transaction with an optimistic lock.
+
+A command loads the instance, checks its version, acts on the restored workflow, runs engine steps,
+writes the new state, re-projects the open user tasks, appends audit events and commits. Anything
+that goes wrong before the commit rolls everything back; a stale version is a `Conflict`.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.task import TaskState
+
+from engine.audit import append_event, jsonable
+from engine.clock import SYSTEM_CLOCK, Clock
+from engine.errors import Conflict, EngineError, InvalidCommand, NotFound
+from engine.execution import DEFAULT_STEP_BUDGET, IncidentReport, advance
+from engine.models import (
+    ACTIVE_STATUSES,
+    Incident,
+    InstanceStatus,
+    Organization,
+    Person,
+    ProcessDefinition,
+    ProcessInstance,
+    TaskStatus,
+    UserTask,
+)
+from engine.scripting.sandbox import SandboxedScriptEngine
+from engine.serialization import SERIALIZER_VERSION, state_from_json, state_to_json
+from engine.spec_cache import DEFAULT_SPEC_CACHE, SpecCache
+from engine.task_projection import cancel_open_rows, project_tasks
+
+T = TypeVar("T")
+
+
+class InstanceService:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        specs: SpecCache = DEFAULT_SPEC_CACHE,
+        script_engine: PythonScriptEngine | None = None,
+        step_budget: int = DEFAULT_STEP_BUDGET,
+    ):
+        self.session = session
+        self.clock = clock
+        self.specs = specs
+        self.script_engine = script_engine or SandboxedScriptEngine()
+        self.step_budget = step_budget
+
+    # -- commands -------------------------------------------------------------------------
+
+    def start(
+        self,
+        process_key: str,
+        organization_id: int,
+        *,
+        business_key: str | None = None,
+        data: Mapping[str, Any] | None = None,
+        actor_id: int | None = None,
+        version: int | None = None,
+    ) -> ProcessInstance:
+        return self._transaction(
+            lambda: self._start(process_key, organization_id, business_key, dict(data or {}), actor_id, version)
+        )
+
+    def complete_task(
+        self, task_id: str, data: Mapping[str, Any], *, actor_id: int | None, expected_version: int | None = None
+    ) -> ProcessInstance:
+        return self._transaction(lambda: self._complete(task_id, dict(data), actor_id, expected_version))
+
+    def claim(self, task_id: str, *, actor_id: int, expected_version: int | None = None) -> UserTask:
+        return self._transaction(lambda: self._assign(task_id, actor_id, actor_id, "task.claimed", expected_version))
+
+    def unclaim(self, task_id: str, *, actor_id: int, expected_version: int | None = None) -> UserTask:
+        return self._transaction(lambda: self._assign(task_id, None, actor_id, "task.unclaimed", expected_version))
+
+    def delegate(
+        self, task_id: str, to_person_id: int, *, actor_id: int, expected_version: int | None = None
+    ) -> UserTask:
+        return self._transaction(
+            lambda: self._assign(task_id, to_person_id, actor_id, "task.delegated", expected_version)
+        )
+
+    def cancel(
+        self, instance_id: int, *, actor_id: int | None, reason: str | None = None, expected_version: int | None = None
+    ) -> ProcessInstance:
+        return self._transaction(lambda: self._cancel(instance_id, actor_id, reason, expected_version))
+
+    def suspend(self, instance_id: int, *, actor_id: int | None, expected_version: int | None = None) -> ProcessInstance:
+        return self._transaction(
+            lambda: self._set_suspended(instance_id, True, actor_id, expected_version)
+        )
+
+    def resume(self, instance_id: int, *, actor_id: int | None, expected_version: int | None = None) -> ProcessInstance:
+        return self._transaction(
+            lambda: self._set_suspended(instance_id, False, actor_id, expected_version)
+        )
+
+    # -- command bodies -------------------------------------------------------------------
+
+    def _start(
+        self,
+        process_key: str,
+        organization_id: int,
+        business_key: str | None,
+        data: dict[str, Any],
+        actor_id: int | None,
+        version: int | None,
+    ) -> ProcessInstance:
+        definition = self._definition(process_key, version)
+        if self.session.get(Organization, organization_id) is None:
+            raise NotFound(f"组织不存在 (organization {organization_id} not found)")
+        spec, subprocess_specs = self.specs.get(self.session, definition.id)
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
+        workflow.task_tree.data.update(data)
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(data)
+        now = self.clock.now()
+        instance = ProcessInstance(
+            definition_id=definition.id,
+            process_key=definition.key,
+            organization_id=organization_id,
+            business_key=business_key,
+            status=InstanceStatus.RUNNING,
+            state_json="{}",
+            serializer_version=SERIALIZER_VERSION,
+            started_at=now,
+            started_by_id=actor_id,
+            updated_at=now,
+        )
+        self.session.add(instance)
+        self.session.flush()
+        self._audit(
+            "instance.started",
+            instance,
+            actor_id,
+            after={"process_key": definition.key, "version": definition.version, "business_key": business_key, "data": data},
+        )
+        self._advance_and_save(instance, workflow, actor_id)
+        return instance
+
+    def _complete(
+        self, task_id: str, data: dict[str, Any], actor_id: int | None, expected_version: int | None
+    ) -> ProcessInstance:
+        row, instance = self._locked_task(task_id, expected_version)
+        if row.assignee_id is not None and actor_id is not None and row.assignee_id != actor_id:
+            raise Conflict("该任务已由他人认领 (this task is claimed by someone else)")
+        workflow = self._restore(instance)
+        task = workflow.get_task_from_id(UUID(task_id))
+        if not task.has_state(TaskState.READY):
+            raise Conflict("任务已不可办理 (this task is no longer open)")
+        task.set_data(**data)
+        task.run()
+        now = self.clock.now()
+        row.status = TaskStatus.COMPLETED
+        row.completed_at = now
+        row.completed_by_id = actor_id
+        row.completion_data = jsonable(data)
+        self._audit("task.completed", instance, actor_id, task_id=task_id, after=row.completion_data)
+        self._advance_and_save(instance, workflow, actor_id)
+        return instance
+
+    def _assign(
+        self, task_id: str, assignee_id: int | None, actor_id: int, event_type: str, expected_version: int | None
+    ) -> UserTask:
+        row, instance = self._locked_task(task_id, expected_version)
+        if assignee_id is not None and self.session.get(Person, assignee_id) is None:
+            raise NotFound(f"人员不存在 (person {assignee_id} not found)")
+        if event_type == "task.claimed" and row.assignee_id not in (None, actor_id):
+            raise Conflict("该任务已由他人认领 (this task is already claimed by someone else)")
+        if event_type == "task.unclaimed" and row.assignee_id is None:
+            raise InvalidCommand("该任务尚未被认领 (this task is not claimed)")
+        before = {"assignee_id": row.assignee_id}
+        row.assignee_id = assignee_id
+        self._touch(instance)
+        self._audit(event_type, instance, actor_id, task_id=task_id, before=before, after={"assignee_id": assignee_id})
+        return row
+
+    def _cancel(
+        self, instance_id: int, actor_id: int | None, reason: str | None, expected_version: int | None
+    ) -> ProcessInstance:
+        instance = self._active_instance(instance_id, expected_version)
+        workflow = self._restore(instance)
+        workflow.cancel()
+        now = self.clock.now()
+        for row in cancel_open_rows(self.session, instance.id, now):
+            self._audit("task.cancelled", instance, actor_id, task_id=row.id)
+        before = {"status": instance.status.value}
+        instance.status = InstanceStatus.CANCELLED
+        instance.ended_at = now
+        self._save_state(instance, workflow)
+        self._audit("instance.cancelled", instance, actor_id, before=before, after={"status": "cancelled", "reason": reason})
+        return instance
+
+    def _set_suspended(
+        self, instance_id: int, suspend: bool, actor_id: int | None, expected_version: int | None
+    ) -> ProcessInstance:
+        instance = self._load_instance(instance_id, expected_version)
+        wanted_from = InstanceStatus.RUNNING if suspend else InstanceStatus.SUSPENDED
+        if instance.status != wanted_from:
+            raise InvalidCommand(
+                f"流程实例当前状态为 {instance.status.value}，不能{'挂起' if suspend else '恢复'}"
+                f" (cannot {'suspend' if suspend else 'resume'} an instance that is {instance.status.value})"
+            )
+        instance.status = InstanceStatus.SUSPENDED if suspend else InstanceStatus.RUNNING
+        self._touch(instance)
+        self._audit(
+            "instance.suspended" if suspend else "instance.resumed",
+            instance,
+            actor_id,
+            before={"status": wanted_from.value},
+            after={"status": instance.status.value},
+        )
+        return instance
+
+    # -- shared steps ---------------------------------------------------------------------
+
+    def _advance_and_save(self, instance: ProcessInstance, workflow: BpmnWorkflow, actor_id: int | None) -> None:
+        incident = advance(workflow, self.step_budget)
+        now = self.clock.now()
+        change = project_tasks(self.session, instance, workflow, now)
+        for row in change.created:
+            self._audit("task.created", instance, actor_id, task_id=row.id, after={"element_id": row.element_id, "candidate_role": row.candidate_role, "candidate_organization_id": row.candidate_organization_id})
+        for row in change.cancelled:
+            self._audit("task.cancelled", instance, actor_id, task_id=row.id)
+        if incident is not None:
+            self._raise_incident(instance, incident, actor_id)
+        elif workflow.is_completed():
+            instance.status = InstanceStatus.COMPLETED
+            instance.ended_at = now
+            self._audit("instance.completed", instance, actor_id, after={"status": "completed"})
+        self._save_state(instance, workflow)
+
+    def _raise_incident(self, instance: ProcessInstance, report: IncidentReport, actor_id: int | None) -> None:
+        instance.status = InstanceStatus.INCIDENT
+        incident = Incident(
+            instance_id=instance.id,
+            code=report.code,
+            message=report.message,
+            element_id=report.element_id,
+            created_at=self.clock.now(),
+        )
+        self.session.add(incident)
+        self._audit(
+            "incident.raised",
+            instance,
+            actor_id,
+            after={"code": report.code, "message": report.message, "element_id": report.element_id},
+        )
+
+    def _save_state(self, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+        instance.state_json = state_to_json(workflow)
+        instance.serializer_version = SERIALIZER_VERSION
+        self._touch(instance)
+
+    def _touch(self, instance: ProcessInstance) -> None:
+        instance.updated_at = self.clock.now()
+        # Flush the versioned UPDATE before anything else locks: a stale writer fails here, early.
+        self.session.flush([instance])
+
+    def _restore(self, instance: ProcessInstance) -> BpmnWorkflow:
+        specs = self.specs.get(self.session, instance.definition_id)
+        workflow = state_from_json(instance.state_json, specs)
+        workflow.script_engine = self.script_engine
+        return workflow
+
+    def _definition(self, process_key: str, version: int | None) -> ProcessDefinition:
+        query = select(ProcessDefinition).where(ProcessDefinition.key == process_key)
+        if version is not None:
+            query = query.where(ProcessDefinition.version == version)
+        definition = self.session.scalars(query.order_by(ProcessDefinition.version.desc())).first()
+        if definition is None:
+            raise NotFound(f"流程定义不存在 (no deployed process {process_key!r})")
+        return definition
+
+    def _task_row(self, task_id: str) -> UserTask:
+        row = self.session.get(UserTask, task_id)
+        if row is None:
+            raise NotFound(f"任务不存在 (task {task_id} not found)")
+        return row
+
+    def _locked_task(self, task_id: str, expected_version: int | None) -> tuple[UserTask, ProcessInstance]:
+        row = self._task_row(task_id)
+        instance = self._active_instance(row.instance_id, expected_version)
+        self.session.refresh(row)
+        self._require_open(row)
+        return row, instance
+
+    def _require_open(self, row: UserTask) -> None:
+        if row.status != TaskStatus.OPEN:
+            raise Conflict(f"任务已{_STATUS_ZH[row.status]} (task is already {row.status.value})")
+
+    def _load_instance(self, instance_id: int, expected_version: int | None) -> ProcessInstance:
+        # Row-lock first, in every command, so concurrent commands queue in one order (no deadlock)
+        # and the second one sees what the first committed.
+        instance = self.session.get(ProcessInstance, instance_id, with_for_update=True, populate_existing=True)
+        if instance is None:
+            raise NotFound(f"流程实例不存在 (process instance {instance_id} not found)")
+        if expected_version is not None and instance.version != expected_version:
+            raise Conflict(
+                f"流程实例已被他人更新，请刷新后重试 (instance is at version {instance.version}, "
+                f"not {expected_version}; reload and retry)"
+            )
+        return instance
+
+    def _active_instance(self, instance_id: int, expected_version: int | None) -> ProcessInstance:
+        instance = self._load_instance(instance_id, expected_version)
+        if instance.status != InstanceStatus.RUNNING:
+            if instance.status in ACTIVE_STATUSES:
+                raise InvalidCommand(
+                    f"流程实例处于{_STATUS_ZH[instance.status]}状态 (instance is {instance.status.value})"
+                )
+            raise Conflict(f"流程实例已{_STATUS_ZH[instance.status]} (instance is already {instance.status.value})")
+        return instance
+
+    def _audit(self, event_type: str, instance: ProcessInstance, actor_id: int | None, **values: Any) -> None:
+        append_event(
+            self.session,
+            self.clock,
+            event_type,
+            actor_id=actor_id,
+            organization_id=instance.organization_id,
+            instance_id=instance.id,
+            **values,
+        )
+
+    def _transaction(self, command: Callable[[], T]) -> T:
+        try:
+            result = command()
+            self.session.commit()
+            return result
+        except EngineError:
+            self.session.rollback()
+            raise
+        except StaleDataError as error:
+            self.session.rollback()
+            raise Conflict("流程实例已被他人更新，请刷新后重试 (instance changed concurrently; reload and retry)") from error
+        except (IntegrityError, OperationalError) as error:
+            self.session.rollback()
+            if _is_lock_conflict(error):
+                raise Conflict("数据正被他人修改，请稍后重试 (the data is being changed by someone else; retry)") from error
+            raise
+        except BaseException:
+            self.session.rollback()
+            raise
+
+
+_STATUS_ZH = {
+    TaskStatus.OPEN: "待办",
+    TaskStatus.COMPLETED: "完成",
+    TaskStatus.CANCELLED: "取消",
+    InstanceStatus.RUNNING: "运行",
+    InstanceStatus.SUSPENDED: "挂起",
+    InstanceStatus.INCIDENT: "故障",
+    InstanceStatus.COMPLETED: "结束",
+    InstanceStatus.CANCELLED: "取消",
+}
+
+
+def _is_lock_conflict(error: IntegrityError | OperationalError) -> bool:
+    text = str(error.orig).lower()
+    return "database is locked" in text or "could not serialize" in text or "deadlock" in text
+

@@ -1,0 +1,34 @@
+"""Every table of the engine; importing this module registers them all on `Base.metadata`."""
+from engine.models.audit import AuditChainHead, AuditEvent
+from engine.models.definition import ProcessDefinition, ProcessDefinitionFile
+from engine.models.instance import ACTIVE_STATUSES, Incident, InstanceStatus, ProcessInstance
+from engine.models.organization import (
+    ALLOWED_PARENT_KINDS,
+    ROLE_TITLES_ZH,
+    Organization,
+    OrganizationKind,
+    Person,
+    Role,
+    RoleAssignment,
+)
+from engine.models.task import TaskStatus, UserTask
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "ALLOWED_PARENT_KINDS",
+    "ROLE_TITLES_ZH",
+    "AuditChainHead",
+    "AuditEvent",
+    "Incident",
+    "InstanceStatus",
+    "Organization",
+    "OrganizationKind",
+    "Person",
+    "ProcessDefinition",
+    "ProcessDefinitionFile",
+    "ProcessInstance",
+    "Role",
+    "RoleAssignment",
+    "TaskStatus",
+    "UserTask",
+]

@@ -1,0 +1,66 @@
+"""The audit chain: every command leaves events, and editing or deleting a row is detected."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text
+
+from engine.audit import verify_chain
+from engine.models import AuditEvent, TaskStatus, UserTask
+from tests.engine.conftest import deploy_fixture
+
+
+@pytest.fixture
+def history(session, service, clock, org_tree, people):  # type: ignore[no-untyped-def]
+    deploy_fixture(session, clock, "review_loop.bpmn")
+    instance = service.start("review_loop", org_tree.branch_a.id, data={"title": "审计"}, actor_id=people["drafter"].id)
+    task = session.scalars(select(UserTask).where(UserTask.status == TaskStatus.OPEN)).one()
+    service.claim(task.id, actor_id=people["drafter"].id)
+    service.complete_task(task.id, {"title": "审计 v2"}, actor_id=people["drafter"].id)
+    return instance
+
+
+def test_events_carry_who_what_where_and_before_after(session, history, people, org_tree):
+    events = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == history.id).order_by(AuditEvent.seq)).all()
+    assert [e.event_type for e in events] == [
+        "instance.started", "task.created", "task.claimed", "task.completed", "task.created",
+    ]
+    claimed = events[2]
+    assert claimed.actor_id == people["drafter"].id and claimed.organization_id == org_tree.branch_a.id
+    assert (claimed.before, claimed.after) == ({"assignee_id": None}, {"assignee_id": people["drafter"].id})
+    assert events[3].after == {"title": "审计 v2"}
+
+
+def test_untouched_chain_verifies(session, history):
+    result = verify_chain(session)
+    assert result.ok and result.first_bad_seq is None
+    assert result.events == session.query(AuditEvent).count() == 6
+
+
+def test_editing_a_row_is_detected_at_that_row(session, history):
+    with session.begin():
+        session.execute(text("UPDATE audit_events SET after = :v WHERE seq = 4"), {"v": '{"title": "伪造"}'})
+    result = verify_chain(session)
+    assert (result.ok, result.first_bad_seq) == (False, 4)
+
+
+def test_rehashing_an_edited_row_still_breaks_the_next_link(session, history):
+    from engine.audit import event_hash
+
+    event = session.get(AuditEvent, 3)
+    event.actor_id = 999
+    event.hash = event_hash(event)
+    session.commit()
+    assert verify_chain(session).first_bad_seq == 4
+
+
+def test_deleting_a_middle_row_is_detected(session, history):
+    with session.begin():
+        session.execute(text("DELETE FROM audit_events WHERE seq = 2"))
+    assert verify_chain(session).first_bad_seq == 2
+
+
+def test_deleting_the_newest_rows_is_detected(session, history):
+    with session.begin():
+        session.execute(text("DELETE FROM audit_events WHERE seq >= 5"))
+    result = verify_chain(session)
+    assert (result.ok, result.first_bad_seq, result.events) == (False, 5, 4)
