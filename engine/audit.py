@@ -83,10 +83,13 @@ def verify_chain(session: Session, batch_size: int = 1000) -> ChainVerification:
     """Recompute every hash in order; name the first event that is altered, missing or out of place."""
     expected_prev, expected_seq, count = GENESIS_HASH, 1, 0
     events = session.scalars(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch_size))
-    for event in events:
-        if event.seq != expected_seq or event.prev_hash != expected_prev or event_hash(event) != event.hash:
-            return ChainVerification(ok=False, events=count, first_bad_seq=min(event.seq, expected_seq))
-        expected_prev, expected_seq, count = event.hash, expected_seq + 1, count + 1
+    try:
+        for event in events:
+            if event.seq != expected_seq or event.prev_hash != expected_prev or event_hash(event) != event.hash:
+                return ChainVerification(ok=False, events=count, first_bad_seq=min(event.seq, expected_seq))
+            expected_prev, expected_seq, count = event.hash, expected_seq + 1, count + 1
+    finally:
+        events.close()  # a server-side cursor on PostgreSQL when we stop early
     head = session.get(AuditChainHead, CHAIN_HEAD_ID)
     if head is None or head.last_seq != count or head.last_hash != expected_prev:
         # The newest events were deleted (or the head was edited): the gap starts right after ours.

@@ -134,6 +134,7 @@ class InstanceService:
             status=InstanceStatus.RUNNING,
             state_json="{}",
             serializer_version=SERIALIZER_VERSION,
+            version=0,  # the state is saved below, which makes it 1
             started_at=now,
             started_by_id=actor_id,
             updated_at=now,
@@ -265,8 +266,7 @@ class InstanceService:
 
     def _touch(self, instance: ProcessInstance) -> None:
         instance.updated_at = self.clock.now()
-        # Flush the versioned UPDATE before anything else locks: a stale writer fails here, early.
-        self.session.flush([instance])
+        instance.version += 1
 
     def _restore(self, instance: ProcessInstance) -> BpmnWorkflow:
         specs = self.specs.get(self.session, instance.definition_id)
@@ -298,7 +298,7 @@ class InstanceService:
 
     def _require_open(self, row: UserTask) -> None:
         if row.status != TaskStatus.OPEN:
-            raise Conflict(f"任务已{_STATUS_ZH[row.status]} (task is already {row.status.value})")
+            raise Conflict(f"任务已{_TASK_STATUS_ZH[row.status]} (task is already {row.status.value})")
 
     def _load_instance(self, instance_id: int, expected_version: int | None) -> ProcessInstance:
         # Row-lock first, in every command, so concurrent commands queue in one order (no deadlock)
@@ -355,10 +355,13 @@ class InstanceService:
             raise
 
 
-_STATUS_ZH = {
+# Two tables: TaskStatus and InstanceStatus are str enums, so "completed" would collide as a key.
+_TASK_STATUS_ZH = {
     TaskStatus.OPEN: "待办",
     TaskStatus.COMPLETED: "完成",
     TaskStatus.CANCELLED: "取消",
+}
+_STATUS_ZH = {
     InstanceStatus.RUNNING: "运行",
     InstanceStatus.SUSPENDED: "挂起",
     InstanceStatus.INCIDENT: "故障",

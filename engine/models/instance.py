@@ -46,7 +46,9 @@ class ProcessInstance(Base):
     definition: Mapped[ProcessDefinition] = relationship()
     incidents: Mapped[list[Incident]] = relationship(back_populates="instance", order_by="Incident.id")
 
-    __mapper_args__ = {"version_id_col": version}
+    # The engine bumps `version` itself on every command (even one that only reassigns a task), and
+    # SQLAlchemy adds `WHERE version = <old>` to the UPDATE.
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
 
 
 class Incident(Base):
