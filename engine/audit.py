@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
@@ -29,52 +30,66 @@ class ChainVerification:
     first_bad_seq: int | None
 
 
-def append_event(
-    session: Session,
-    clock: Clock,
-    event_type: str,
-    *,
-    actor_id: int | None = None,
-    organization_id: int | None = None,
-    instance_id: int | None = None,
-    task_id: str | None = None,
-    before: Any = None,
-    after: Any = None,
-) -> AuditEvent:
-    head = session.scalars(
-        select(AuditChainHead).where(AuditChainHead.id == CHAIN_HEAD_ID).with_for_update()
+@dataclass(frozen=True)
+class AuditEntry:
+    """One change to record: who did what, where, with the values before and after."""
+
+    event_type: str
+    actor_id: int | None = None
+    organization_id: int | None = None
+    instance_id: int | None = None
+    task_id: str | None = None
+    before: Any = None
+    after: Any = None
+
+
+HASHED_FIELDS = (
+    "seq", "occurred_at", "actor_id", "organization_id", "instance_id", "task_id", "event_type", "before", "after",
+    "prev_hash",
+)
+
+
+def append_events(session: Session, clock: Clock, entries: Sequence[AuditEntry]) -> None:
+    """Chain and insert the entries; locks the chain head until the caller's transaction ends."""
+    if not entries:
+        return
+    head = AuditChainHead.__table__
+    seq, prev_hash = session.execute(
+        select(head.c.last_seq, head.c.last_hash).where(head.c.id == CHAIN_HEAD_ID).with_for_update()
     ).one()
-    event = AuditEvent(
-        seq=head.last_seq + 1,
-        occurred_at=clock.now(),
-        actor_id=actor_id,
-        organization_id=organization_id,
-        instance_id=instance_id,
-        task_id=task_id,
-        event_type=event_type,
-        before=jsonable(before),
-        after=jsonable(after),
-        prev_hash=head.last_hash,
-    )
-    event.hash = event_hash(event)
-    head.last_seq, head.last_hash = event.seq, event.hash
-    session.add(event)
-    return event
+    occurred_at = clock.now()
+    rows = []
+    for entry in entries:
+        seq += 1
+        row = {
+            "seq": seq,
+            "occurred_at": occurred_at,
+            "actor_id": entry.actor_id,
+            "organization_id": entry.organization_id,
+            "instance_id": entry.instance_id,
+            "task_id": entry.task_id,
+            "event_type": entry.event_type,
+            "before": jsonable(entry.before),
+            "after": jsonable(entry.after),
+            "prev_hash": prev_hash,
+        }
+        row["hash"] = prev_hash = fields_hash(row)
+        rows.append(row)
+    session.execute(insert(AuditEvent), rows)
+    session.execute(update(head).where(head.c.id == CHAIN_HEAD_ID).values(last_seq=seq, last_hash=prev_hash))
+
+
+def append_event(session: Session, clock: Clock, event_type: str, **values: Any) -> None:
+    append_events(session, clock, [AuditEntry(event_type, **values)])
 
 
 def event_hash(event: AuditEvent) -> str:
-    payload = {
-        "seq": event.seq,
-        "occurred_at": _timestamp(event.occurred_at),
-        "actor_id": event.actor_id,
-        "organization_id": event.organization_id,
-        "instance_id": event.instance_id,
-        "task_id": event.task_id,
-        "event_type": event.event_type,
-        "before": event.before,
-        "after": event.after,
-        "prev_hash": event.prev_hash,
-    }
+    return fields_hash({name: getattr(event, name) for name in HASHED_FIELDS})
+
+
+def fields_hash(fields: Mapping[str, Any]) -> str:
+    payload = {name: fields[name] for name in HASHED_FIELDS}
+    payload["occurred_at"] = _timestamp(payload["occurred_at"])
     canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

@@ -42,6 +42,7 @@ def _configure_sqlite_connection(dbapi_connection, _record) -> None:  # type: ig
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 

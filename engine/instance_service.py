@@ -18,7 +18,7 @@ from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
 
-from engine.audit import append_event, jsonable
+from engine.audit import AuditEntry, append_events, jsonable
 from engine.clock import SYSTEM_CLOCK, Clock
 from engine.errors import Conflict, EngineError, InvalidCommand, NotFound
 from engine.execution import DEFAULT_STEP_BUDGET, IncidentReport, advance
@@ -56,6 +56,7 @@ class InstanceService:
         self.specs = specs
         self.script_engine = script_engine or SandboxedScriptEngine()
         self.step_budget = step_budget
+        self._pending_audit: list[AuditEntry] = []
 
     # -- commands -------------------------------------------------------------------------
 
@@ -283,16 +284,14 @@ class InstanceService:
             raise NotFound(f"流程定义不存在 (no deployed process {process_key!r})")
         return definition
 
-    def _task_row(self, task_id: str) -> UserTask:
-        row = self.session.get(UserTask, task_id)
-        if row is None:
-            raise NotFound(f"任务不存在 (task {task_id} not found)")
-        return row
-
     def _locked_task(self, task_id: str, expected_version: int | None) -> tuple[UserTask, ProcessInstance]:
-        row = self._task_row(task_id)
-        instance = self._active_instance(row.instance_id, expected_version)
-        self.session.refresh(row)
+        instance_id = self.session.scalar(select(UserTask.instance_id).where(UserTask.id == task_id))
+        if instance_id is None:
+            raise NotFound(f"任务不存在 (task {task_id} not found)")
+        instance = self._active_instance(instance_id, expected_version)
+        # Read after the instance lock, so a task another command just finished shows as finished.
+        row = self.session.get(UserTask, task_id, populate_existing=True)
+        assert row is not None
         self._require_open(row)
         return row, instance
 
@@ -324,19 +323,19 @@ class InstanceService:
         return instance
 
     def _audit(self, event_type: str, instance: ProcessInstance, actor_id: int | None, **values: Any) -> None:
-        append_event(
-            self.session,
-            self.clock,
-            event_type,
-            actor_id=actor_id,
-            organization_id=instance.organization_id,
-            instance_id=instance.id,
-            **values,
+        self._pending_audit.append(
+            AuditEntry(event_type, actor_id=actor_id, organization_id=instance.organization_id, instance_id=instance.id, **values)
         )
 
     def _transaction(self, command: Callable[[], T]) -> T:
+        # Audit entries are chained at the very end so the chain head is locked only briefly.
+        self._pending_audit = []
         try:
-            result = command()
+            # One flush at the end instead of one before every query: commands read rows they
+            # have already locked, so they never need their own pending writes flushed early.
+            with self.session.no_autoflush:
+                result = command()
+            append_events(self.session, self.clock, self._pending_audit)
             self.session.commit()
             return result
         except EngineError:

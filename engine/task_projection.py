@@ -45,7 +45,7 @@ def open_user_tasks(workflow: BpmnWorkflow) -> list[Task]:
 def project_tasks(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime) -> ProjectionChange:
     """Insert rows for newly ready user tasks; cancel rows whose task is no longer ready."""
     ready = {str(task.id): task for task in open_user_tasks(workflow)}
-    rows = {row.id: row for row in _open_rows(session, instance.id)}
+    rows = {row.id: row for row in _open_rows(session, instance.id) if row.status == TaskStatus.OPEN}
     created = [
         _new_row(session, instance, task, now) for task_id, task in ready.items() if task_id not in rows
     ]
@@ -60,7 +60,7 @@ def project_tasks(session: Session, instance: ProcessInstance, workflow: BpmnWor
 
 
 def cancel_open_rows(session: Session, instance_id: int, now: datetime) -> list[UserTask]:
-    rows = list(_open_rows(session, instance_id))
+    rows = [row for row in _open_rows(session, instance_id) if row.status == TaskStatus.OPEN]
     for row in rows:
         row.status = TaskStatus.CANCELLED
         row.completed_at = now
@@ -78,6 +78,7 @@ def lane_role(lane: str | None) -> str | None:
 
 
 def _open_rows(session: Session, instance_id: int) -> Iterable[UserTask]:
+    """Rows open in the database; the caller re-checks status for changes not yet flushed."""
     return session.scalars(
         select(UserTask).where(UserTask.instance_id == instance_id, UserTask.status == TaskStatus.OPEN)
     )
