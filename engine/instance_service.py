@@ -36,7 +36,7 @@ from engine.models import (
 from engine.scripting.sandbox import SandboxedScriptEngine
 from engine.serialization import SERIALIZER_VERSION, state_from_json, state_to_json
 from engine.spec_cache import DEFAULT_SPEC_CACHE, SpecCache
-from engine.task_projection import cancel_open_rows, project_tasks
+from engine.task_projection import CandidateResolver, cancel_rows, open_rows, project_tasks
 
 T = TypeVar("T")
 
@@ -57,6 +57,8 @@ class InstanceService:
         self.script_engine = script_engine or SandboxedScriptEngine()
         self.step_budget = step_budget
         self._pending_audit: list[AuditEntry] = []
+        self._open_rows: list[UserTask] = []
+        self._candidates = CandidateResolver(session)
 
     # -- commands -------------------------------------------------------------------------
 
@@ -195,7 +197,7 @@ class InstanceService:
         workflow = self._restore(instance)
         workflow.cancel()
         now = self.clock.now()
-        for row in cancel_open_rows(self.session, instance.id, now):
+        for row in cancel_rows(self._load_open_rows(instance), now):
             self._audit("task.cancelled", instance, actor_id, task_id=row.id)
         before = {"status": instance.status.value}
         instance.status = InstanceStatus.CANCELLED
@@ -230,7 +232,7 @@ class InstanceService:
     def _advance_and_save(self, instance: ProcessInstance, workflow: BpmnWorkflow, actor_id: int | None) -> None:
         incident = advance(workflow, self.step_budget)
         now = self.clock.now()
-        change = project_tasks(self.session, instance, workflow, now)
+        change = project_tasks(self.session, instance, workflow, self._open_rows, now, self._candidates)
         for row in change.created:
             self._audit("task.created", instance, actor_id, task_id=row.id, after={"element_id": row.element_id, "candidate_role": row.candidate_role, "candidate_organization_id": row.candidate_organization_id})
         for row in change.cancelled:
@@ -285,15 +287,29 @@ class InstanceService:
         return definition
 
     def _locked_task(self, task_id: str, expected_version: int | None) -> tuple[UserTask, ProcessInstance]:
-        instance_id = self.session.scalar(select(UserTask.instance_id).where(UserTask.id == task_id))
-        if instance_id is None:
+        owning_instance = select(UserTask.instance_id).where(UserTask.id == task_id).scalar_subquery()
+        instance = self.session.scalars(
+            select(ProcessInstance)
+            .where(ProcessInstance.id == owning_instance)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one_or_none()
+        if instance is None:
             raise NotFound(f"任务不存在 (task {task_id} not found)")
-        instance = self._active_instance(instance_id, expected_version)
+        self._check_version(instance, expected_version)
+        self._require_running(instance)
         # Read after the instance lock, so a task another command just finished shows as finished.
-        row = self.session.get(UserTask, task_id, populate_existing=True)
+        row = next((r for r in self._load_open_rows(instance) if r.id == task_id), None)
+        if row is None:
+            finished = self.session.get(UserTask, task_id, populate_existing=True)
+            assert finished is not None
+            self._require_open(finished)
         assert row is not None
-        self._require_open(row)
         return row, instance
+
+    def _load_open_rows(self, instance: ProcessInstance) -> list[UserTask]:
+        self._open_rows = open_rows(self.session, instance.id)
+        return self._open_rows
 
     def _require_open(self, row: UserTask) -> None:
         if row.status != TaskStatus.OPEN:
@@ -305,22 +321,27 @@ class InstanceService:
         instance = self.session.get(ProcessInstance, instance_id, with_for_update=True, populate_existing=True)
         if instance is None:
             raise NotFound(f"流程实例不存在 (process instance {instance_id} not found)")
+        self._check_version(instance, expected_version)
+        return instance
+
+    def _check_version(self, instance: ProcessInstance, expected_version: int | None) -> None:
         if expected_version is not None and instance.version != expected_version:
             raise Conflict(
                 f"流程实例已被他人更新，请刷新后重试 (instance is at version {instance.version}, "
                 f"not {expected_version}; reload and retry)"
             )
-        return instance
 
     def _active_instance(self, instance_id: int, expected_version: int | None) -> ProcessInstance:
         instance = self._load_instance(instance_id, expected_version)
-        if instance.status != InstanceStatus.RUNNING:
-            if instance.status in ACTIVE_STATUSES:
-                raise InvalidCommand(
-                    f"流程实例处于{_STATUS_ZH[instance.status]}状态 (instance is {instance.status.value})"
-                )
-            raise Conflict(f"流程实例已{_STATUS_ZH[instance.status]} (instance is already {instance.status.value})")
+        self._require_running(instance)
         return instance
+
+    def _require_running(self, instance: ProcessInstance) -> None:
+        if instance.status == InstanceStatus.RUNNING:
+            return
+        if instance.status in ACTIVE_STATUSES:
+            raise InvalidCommand(f"流程实例处于{_STATUS_ZH[instance.status]}状态 (instance is {instance.status.value})")
+        raise Conflict(f"流程实例已{_STATUS_ZH[instance.status]} (instance is already {instance.status.value})")
 
     def _audit(self, event_type: str, instance: ProcessInstance, actor_id: int | None, **values: Any) -> None:
         self._pending_audit.append(
@@ -330,6 +351,7 @@ class InstanceService:
     def _transaction(self, command: Callable[[], T]) -> T:
         # Audit entries are chained at the very end so the chain head is locked only briefly.
         self._pending_audit = []
+        self._open_rows = []
         try:
             # One flush at the end instead of one before every query: commands read rows they
             # have already locked, so they never need their own pending writes flushed early.

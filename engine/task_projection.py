@@ -9,7 +9,6 @@ What a user task row says comes from the BPMN:
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,29 +41,70 @@ def open_user_tasks(workflow: BpmnWorkflow) -> list[Task]:
     return workflow.get_tasks(state=TaskState.READY, manual=True)
 
 
-def project_tasks(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime) -> ProjectionChange:
-    """Insert rows for newly ready user tasks; cancel rows whose task is no longer ready."""
+def project_tasks(
+    session: Session,
+    instance: ProcessInstance,
+    workflow: BpmnWorkflow,
+    rows_before: list[UserTask],
+    now: datetime,
+    candidates: CandidateResolver,
+) -> ProjectionChange:
+    """Insert rows for newly ready user tasks; cancel rows whose task is no longer ready.
+
+    `rows_before` are the instance's rows that were open when the command began (as loaded under
+    its lock); those the command has finished since are skipped.
+    """
     ready = {str(task.id): task for task in open_user_tasks(workflow)}
-    rows = {row.id: row for row in _open_rows(session, instance.id) if row.status == TaskStatus.OPEN}
-    created = [
-        _new_row(session, instance, task, now) for task_id, task in ready.items() if task_id not in rows
-    ]
-    cancelled = []
-    for task_id, row in rows.items():
-        if task_id not in ready:
-            row.status = TaskStatus.CANCELLED
-            row.completed_at = now
-            cancelled.append(row)
+    still_open = {row.id: row for row in rows_before if row.status == TaskStatus.OPEN}
+    created = [_new_row(instance, task, now, candidates) for task_id, task in ready.items() if task_id not in still_open]
+    cancelled = cancel_rows([row for task_id, row in still_open.items() if task_id not in ready], now)
     session.add_all(created)
     return ProjectionChange(created=created, cancelled=cancelled)
 
 
-def cancel_open_rows(session: Session, instance_id: int, now: datetime) -> list[UserTask]:
-    rows = [row for row in _open_rows(session, instance_id) if row.status == TaskStatus.OPEN]
-    for row in rows:
+def open_rows(session: Session, instance_id: int) -> list[UserTask]:
+    return list(
+        session.scalars(
+            select(UserTask)
+            .where(UserTask.instance_id == instance_id, UserTask.status == TaskStatus.OPEN)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def cancel_rows(rows: list[UserTask], now: datetime) -> list[UserTask]:
+    open_ones = [row for row in rows if row.status == TaskStatus.OPEN]
+    for row in open_ones:
         row.status = TaskStatus.CANCELLED
         row.completed_at = now
-    return rows
+    return open_ones
+
+
+class CandidateResolver:
+    """Which organisation a task is offered to; memoised because the tree rarely changes mid-command."""
+
+    def __init__(self, session: Session):
+        self._session = session
+        self._memo: dict[tuple[int, str], int] = {}
+
+    def organization_for(self, organization_id: int, scope: str) -> int:
+        key = (organization_id, scope)
+        if key not in self._memo:
+            self._memo[key] = self._resolve(organization_id, scope)
+        return self._memo[key]
+
+    def _resolve(self, organization_id: int, scope: str) -> int:
+        if scope == "instance":
+            return organization_id
+        organization = self._session.get(Organization, organization_id)
+        if organization is None:
+            return organization_id
+        if scope == "parent":
+            return organization.parent_id or organization.id
+        for ancestor in organization.ancestors():
+            if ancestor.kind == OrganizationKind.PARTY_COMMITTEE:
+                return ancestor.id
+        return organization.id
 
 
 def lane_role(lane: str | None) -> str | None:
@@ -77,14 +117,7 @@ def lane_role(lane: str | None) -> str | None:
     return role.value if role else None
 
 
-def _open_rows(session: Session, instance_id: int) -> Iterable[UserTask]:
-    """Rows open in the database; the caller re-checks status for changes not yet flushed."""
-    return session.scalars(
-        select(UserTask).where(UserTask.instance_id == instance_id, UserTask.status == TaskStatus.OPEN)
-    )
-
-
-def _new_row(session: Session, instance: ProcessInstance, task: Task, now: datetime) -> UserTask:
+def _new_row(instance: ProcessInstance, task: Task, now: datetime, candidates: CandidateResolver) -> UserTask:
     spec = task.task_spec
     properties: dict[str, str] = spec.extensions.get("properties", {}) if hasattr(spec, "extensions") else {}
     return UserTask(
@@ -95,27 +128,15 @@ def _new_row(session: Session, instance: ProcessInstance, task: Task, now: datet
         name=spec.bpmn_name or spec.name,
         lane=spec.lane,
         candidate_role=properties.get("candidate_role") or lane_role(spec.lane),
-        candidate_organization_id=_candidate_organization(session, instance, properties),
+        candidate_organization_id=candidates.organization_for(
+            instance.organization_id, properties.get("candidate_organization", "instance")
+        ),
         priority=_priority(properties),
         form_key=properties.get("form_key"),
         due_rule=properties.get("due_rule"),
         status=TaskStatus.OPEN,
         created_at=now,
     )
-
-
-def _candidate_organization(session: Session, instance: ProcessInstance, properties: dict[str, str]) -> int:
-    scope = properties.get("candidate_organization", "instance")
-    organization = session.get(Organization, instance.organization_id)
-    if organization is None or scope == "instance":
-        return instance.organization_id
-    if scope == "parent":
-        return organization.parent_id or organization.id
-    if scope == "party_committee":
-        for ancestor in organization.ancestors():
-            if ancestor.kind == OrganizationKind.PARTY_COMMITTEE:
-                return ancestor.id
-    return organization.id
 
 
 def _priority(properties: dict[str, str]) -> int:
