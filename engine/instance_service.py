@@ -128,16 +128,18 @@ class InstanceService:
         workflow.task_tree.data.update(data)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(data)
+        incident = advance(workflow, self.step_budget)
         now = self.clock.now()
+        # Inserted once, with the state after the first engine steps: no second write of the row.
         instance = ProcessInstance(
             definition_id=definition.id,
             process_key=definition.key,
             organization_id=organization_id,
             business_key=business_key,
             status=InstanceStatus.RUNNING,
-            state_json="{}",
+            state_json=state_to_json(workflow),
             serializer_version=SERIALIZER_VERSION,
-            version=0,  # the state is saved below, which makes it 1
+            version=1,
             started_at=now,
             started_by_id=actor_id,
             updated_at=now,
@@ -150,7 +152,7 @@ class InstanceService:
             actor_id,
             after={"process_key": definition.key, "version": definition.version, "business_key": business_key, "data": data},
         )
-        self._advance_and_save(instance, workflow, actor_id)
+        self._record_outcome(instance, workflow, incident, actor_id)
         return instance
 
     def _complete(
@@ -231,10 +233,22 @@ class InstanceService:
 
     def _advance_and_save(self, instance: ProcessInstance, workflow: BpmnWorkflow, actor_id: int | None) -> None:
         incident = advance(workflow, self.step_budget)
+        self._record_outcome(instance, workflow, incident, actor_id)
+        self._save_state(instance, workflow)
+
+    def _record_outcome(
+        self, instance: ProcessInstance, workflow: BpmnWorkflow, incident: IncidentReport | None, actor_id: int | None
+    ) -> None:
+        """Project the inbox and settle the instance's status after engine steps ran."""
         now = self.clock.now()
         change = project_tasks(self.session, instance, workflow, self._open_rows, now, self._candidates)
         for row in change.created:
-            self._audit("task.created", instance, actor_id, task_id=row.id, after={"element_id": row.element_id, "candidate_role": row.candidate_role, "candidate_organization_id": row.candidate_organization_id})
+            offered_to = {
+                "element_id": row.element_id,
+                "candidate_role": row.candidate_role,
+                "candidate_organization_id": row.candidate_organization_id,
+            }
+            self._audit("task.created", instance, actor_id, task_id=row.id, after=offered_to)
         for row in change.cancelled:
             self._audit("task.cancelled", instance, actor_id, task_id=row.id)
         if incident is not None:
@@ -243,7 +257,6 @@ class InstanceService:
             instance.status = InstanceStatus.COMPLETED
             instance.ended_at = now
             self._audit("instance.completed", instance, actor_id, after={"status": "completed"})
-        self._save_state(instance, workflow)
 
     def _raise_incident(self, instance: ProcessInstance, report: IncidentReport, actor_id: int | None) -> None:
         instance.status = InstanceStatus.INCIDENT
