@@ -2,23 +2,22 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
 from engine.audit import append_event
 from engine.bpmn.loading import LoadedProcess, load_process_package
 from engine.clock import SYSTEM_CLOCK, Clock
 from engine.errors import Conflict, DeploymentRefused, DeployProblem
 from engine.models import ProcessDefinition, ProcessDefinitionFile
+from engine.package_checks import form_keys, package_problems
 from engine.serialization import SERIALIZER_VERSION, spec_to_json
-from engine.task_projection import lane_role
-
-CANDIDATE_ORGANIZATION_SCOPES = frozenset({"instance", "parent", "party_committee"})
+from forms import FormDefinition, FormDefinitionError, parse_form_definition
 
 
 @dataclass(frozen=True)
@@ -34,13 +33,29 @@ def deploy(
     clock: Clock = SYSTEM_CLOCK,
     actor_id: int | None = None,
     process_key: str | None = None,
+    form_library: Mapping[str, bytes] | None = None,
 ) -> Deployment:
-    """Validate and store a package; one transaction. Raises DeploymentRefused or Conflict."""
-    loaded = load_process_package(files, process_key)
-    problems = list(task_property_problems(loaded))
+    """Validate and store a package; one transaction. Raises DeploymentRefused or Conflict.
+
+    `files` holds the BPMN/DMN files and any `.json` form definitions. A `form_key` not in the
+    package is taken from `form_library` (form key -> definition bytes) and stored with this
+    version, so a version keeps the forms it was deployed with.
+    """
+    models = {name: data for name, data in files.items() if not is_form_file(name)}
+    loaded = load_process_package(models, process_key)
+    problems: list[DeployProblem] = []
+    forms, form_sources = _package_forms({n: d for n, d in files.items() if is_form_file(n)}, problems)
+    for key in sorted(form_keys(loaded) - set(forms)):
+        if form_library and key in form_library:
+            name = f"forms/{key}.json"
+            form = _parse_form(name, form_library[key], problems)
+            if form is not None:
+                forms[key], form_sources[name] = form, form_library[key]
+    problems.extend(package_problems(loaded, forms))
     if problems:
         raise DeploymentRefused(problems)
-    content_hash = package_hash(files)
+    stored = {**loaded.sources, **form_sources}
+    content_hash = package_hash(stored)
     existing = session.scalars(
         select(ProcessDefinition).where(
             ProcessDefinition.key == loaded.process_key, ProcessDefinition.content_hash == content_hash
@@ -49,7 +64,7 @@ def deploy(
     if existing is not None:
         return Deployment(existing, created=False)
     try:
-        definition = _store_new_version(session, loaded, content_hash, clock, actor_id)
+        definition = _store_new_version(session, loaded, stored, content_hash, clock, actor_id)
         session.commit()
     except IntegrityError as error:
         session.rollback()
@@ -64,40 +79,49 @@ def package_hash(files: Mapping[str, bytes]) -> str:
     return digest.hexdigest()
 
 
-def task_property_problems(loaded: LoadedProcess) -> Iterator[DeployProblem]:
-    """Refuse at deploy time what the inbox projection could only guess at run time."""
-    specs: list[BpmnProcessSpec] = [loaded.spec, *loaded.subprocess_specs.values()]
-    for process in specs:
-        for task_spec in process.task_specs.values():
-            if not getattr(task_spec, "manual", False):
-                continue
-            properties = getattr(task_spec, "extensions", {}).get("properties", {})
-            yield from _user_task_problems(getattr(process, "file", None), task_spec.name, task_spec.lane, properties)
+def forms_of(definition: ProcessDefinition) -> dict[str, FormDefinition]:
+    """The forms stored with a deployed version, by key."""
+    forms = (parse_form_definition(f.content, f.filename) for f in definition.files if is_form_file(f.filename))
+    return {form.key: form for form in forms}
 
 
-def _user_task_problems(file: str | None, element_id: str, lane: str | None, properties: dict[str, str]) -> Iterator[DeployProblem]:
-    role = properties.get("candidate_role")
-    if role is not None and lane_role(role) is None:
-        yield DeployProblem("unknown_role", f"未知角色 (unknown role): {role}", file, element_id)
-    if role is None and lane is not None and lane_role(lane) is None:
-        yield DeployProblem(
-            "unknown_role", f"泳道名称不是已知角色 (lane is not a known role): {lane}", file, element_id
+def is_form_file(name: str) -> bool:
+    return PurePosixPath(name).suffix.lower() == ".json"
+
+
+def _package_forms(
+    form_files: Mapping[str, bytes], problems: list[DeployProblem]
+) -> tuple[dict[str, FormDefinition], dict[str, bytes]]:
+    forms: dict[str, FormDefinition] = {}
+    sources: dict[str, bytes] = {}
+    for name, data in sorted(form_files.items()):
+        form = _parse_form(name, data, problems)
+        if form is None:
+            continue
+        if form.key in forms:
+            problems.append(DeployProblem("duplicate_form", f"表单重复 (form {form.key!r} is defined twice)", name))
+        forms[form.key], sources[name] = form, data
+    return forms, sources
+
+
+def _parse_form(name: str, data: bytes, problems: list[DeployProblem]) -> FormDefinition | None:
+    try:
+        return parse_form_definition(data, name)
+    except FormDefinitionError as error:
+        problems.extend(
+            DeployProblem("form_invalid", f"表单定义有误 (invalid form definition): {p.message}", name, p.path or None)
+            for p in error.problems
         )
-    scope = properties.get("candidate_organization")
-    if scope is not None and scope not in CANDIDATE_ORGANIZATION_SCOPES:
-        yield DeployProblem(
-            "bad_property",
-            f"candidate_organization 只能是 {sorted(CANDIDATE_ORGANIZATION_SCOPES)} (got {scope!r})",
-            file,
-            element_id,
-        )
-    priority = properties.get("priority")
-    if priority is not None and not priority.strip().lstrip("-").isdigit():
-        yield DeployProblem("bad_property", f"priority 必须是整数 (priority must be an integer): {priority!r}", file, element_id)
+        return None
 
 
 def _store_new_version(
-    session: Session, loaded: LoadedProcess, content_hash: str, clock: Clock, actor_id: int | None
+    session: Session,
+    loaded: LoadedProcess,
+    stored: Mapping[str, bytes],
+    content_hash: str,
+    clock: Clock,
+    actor_id: int | None,
 ) -> ProcessDefinition:
     latest = session.scalar(
         select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == loaded.process_key)
@@ -111,7 +135,7 @@ def _store_new_version(
         serializer_version=SERIALIZER_VERSION,
         deployed_at=clock.now(),
         deployed_by_id=actor_id,
-        files=[ProcessDefinitionFile(filename=name, content=data) for name, data in sorted(loaded.sources.items())],
+        files=[ProcessDefinitionFile(filename=name, content=data) for name, data in sorted(stored.items())],
     )
     session.add(definition)
     session.flush()

@@ -63,3 +63,20 @@ class ScriptRejected(EngineError):
     """A script or expression tried something the sandbox forbids, or ran past its time limit."""
 
     code = "script_rejected"
+
+
+class Forbidden(EngineError):
+    """The actor may not do this to this resource."""
+
+    code = "forbidden"
+
+
+class SubmissionRejected(EngineError):
+    """Task data that fails its form; `errors` maps each bad field to its messages."""
+
+    code = "submission_invalid"
+
+    def __init__(self, errors: dict[str, list[str]]):
+        fields = "、".join(sorted(errors))
+        super().__init__(f"提交的数据有误：{fields} (the submission is invalid: {', '.join(sorted(errors))})")
+        self.errors = errors

@@ -14,13 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
 
 from engine.audit import AuditEntry, append_events, jsonable
 from engine.clock import SYSTEM_CLOCK, Clock
-from engine.errors import Conflict, EngineError, InvalidCommand, NotFound
+from engine.errors import Conflict, EngineError, InvalidCommand, NotFound, SubmissionRejected
 from engine.execution import DEFAULT_STEP_BUDGET, IncidentReport, advance
 from engine.models import (
     ACTIVE_STATUSES,
@@ -33,10 +32,12 @@ from engine.models import (
     TaskStatus,
     UserTask,
 )
-from engine.scripting.sandbox import SandboxedScriptEngine
+from engine.service_tasks import SERVICE_HANDLERS, ServiceCall, dispatching_script_engine, load_service_handlers
 from engine.serialization import SERIALIZER_VERSION, state_from_json, state_to_json
 from engine.spec_cache import DEFAULT_SPEC_CACHE, SpecCache
 from engine.task_projection import CandidateResolver, cancel_rows, open_rows, project_tasks
+
+from forms import SubmissionInvalid, validate_submission
 
 T = TypeVar("T")
 
@@ -48,13 +49,13 @@ class InstanceService:
         *,
         clock: Clock = SYSTEM_CLOCK,
         specs: SpecCache = DEFAULT_SPEC_CACHE,
-        script_engine: PythonScriptEngine | None = None,
         step_budget: int = DEFAULT_STEP_BUDGET,
     ):
         self.session = session
         self.clock = clock
         self.specs = specs
-        self.script_engine = script_engine or SandboxedScriptEngine()
+        self.script_engine = dispatching_script_engine(self._call_service)
+        self._service_context: tuple[ProcessInstance, int | None] | None = None
         self.step_budget = step_budget
         self._pending_audit: list[AuditEntry] = []
         self._open_rows: list[UserTask] = []
@@ -128,22 +129,21 @@ class InstanceService:
         workflow.task_tree.data.update(data)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(data)
-        incident = advance(workflow, self.step_budget)
         now = self.clock.now()
-        # Inserted once, with the state after the first engine steps: no second write of the row.
         instance = ProcessInstance(
             definition_id=definition.id,
             process_key=definition.key,
             organization_id=organization_id,
             business_key=business_key,
             status=InstanceStatus.RUNNING,
-            state_json=state_to_json(workflow),
+            state_json="{}",
             serializer_version=SERIALIZER_VERSION,
-            version=1,
+            version=0,  # saving the first state below makes it 1
             started_at=now,
             started_by_id=actor_id,
             updated_at=now,
         )
+        # Inserted before the first engine steps: a service task may already need its id.
         self.session.add(instance)
         self.session.flush()
         self._audit(
@@ -152,7 +152,7 @@ class InstanceService:
             actor_id,
             after={"process_key": definition.key, "version": definition.version, "business_key": business_key, "data": data},
         )
-        self._record_outcome(instance, workflow, incident, actor_id)
+        self._advance_and_save(instance, workflow, actor_id)
         return instance
 
     def _complete(
@@ -161,6 +161,7 @@ class InstanceService:
         row, instance = self._locked_task(task_id, expected_version)
         if row.assignee_id is not None and actor_id is not None and row.assignee_id != actor_id:
             raise Conflict("该任务已由他人认领 (this task is claimed by someone else)")
+        data = self._validated(instance, row, data)
         workflow = self._restore(instance)
         task = workflow.get_task_from_id(UUID(task_id))
         if not task.has_state(TaskState.READY):
@@ -175,6 +176,18 @@ class InstanceService:
         self._audit("task.completed", instance, actor_id, task_id=task_id, after=row.completion_data)
         self._advance_and_save(instance, workflow, actor_id)
         return instance
+
+    def _validated(self, instance: ProcessInstance, row: UserTask, data: dict[str, Any]) -> dict[str, Any]:
+        """Check a submission against the task's form; returns the typed values (dates, decimals)."""
+        if row.form_key is None:
+            return data
+        form = self.specs.forms(self.session, instance.definition_id).get(row.form_key)
+        if form is None:  # refused at deploy time; only a hand-edited database gets here
+            raise InvalidCommand(f"表单不存在 (form {row.form_key!r} is missing from this version)")
+        try:
+            return validate_submission(form, data)
+        except SubmissionInvalid as invalid:
+            raise SubmissionRejected(invalid.errors) from None
 
     def _assign(
         self, task_id: str, assignee_id: int | None, actor_id: int, event_type: str, expected_version: int | None
@@ -232,7 +245,11 @@ class InstanceService:
     # -- shared steps ---------------------------------------------------------------------
 
     def _advance_and_save(self, instance: ProcessInstance, workflow: BpmnWorkflow, actor_id: int | None) -> None:
-        incident = advance(workflow, self.step_budget)
+        self._service_context = (instance, actor_id)
+        try:
+            incident = advance(workflow, self.step_budget)
+        finally:
+            self._service_context = None
         self._record_outcome(instance, workflow, incident, actor_id)
         self._save_state(instance, workflow)
 
@@ -257,6 +274,17 @@ class InstanceService:
             instance.status = InstanceStatus.COMPLETED
             instance.ended_at = now
             self._audit("instance.completed", instance, actor_id, after={"status": "completed"})
+
+    def _call_service(self, name: str, params: Mapping[str, Any], task_data: Mapping[str, Any]) -> dict[str, Any]:
+        """A service task's operation, run inside the current command's transaction."""
+        if self._service_context is None:
+            raise InvalidCommand(f"服务任务只能在流程推进时调用 (service {name!r} called outside a command)")
+        load_service_handlers()
+        handler = SERVICE_HANDLERS.get(name)
+        if handler is None:
+            raise InvalidCommand(f"引擎没有名为 {name} 的服务 (no service task operation named {name!r})")
+        instance, actor_id = self._service_context
+        return handler(ServiceCall(self.session, self.clock, instance, actor_id, params, task_data))
 
     def _raise_incident(self, instance: ProcessInstance, report: IncidentReport, actor_id: int | None) -> None:
         instance.status = InstanceStatus.INCIDENT

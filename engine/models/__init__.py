@@ -1,5 +1,7 @@
 """Every table of the engine; importing this module registers them all on `Base.metadata`."""
+from engine.models.account import ApiToken
 from engine.models.audit import AuditChainHead, AuditEvent
+from engine.models.disclosure import Disclosure, DisclosureOpinion, DisclosureScope, DisclosureStatus
 from engine.models.definition import ProcessDefinition, ProcessDefinitionFile
 from engine.models.instance import ACTIVE_STATUSES, Incident, InstanceStatus, ProcessInstance
 from engine.models.organization import (
@@ -17,8 +19,13 @@ __all__ = [
     "ACTIVE_STATUSES",
     "ALLOWED_PARENT_KINDS",
     "ROLE_TITLES_ZH",
+    "ApiToken",
     "AuditChainHead",
     "AuditEvent",
+    "Disclosure",
+    "DisclosureOpinion",
+    "DisclosureScope",
+    "DisclosureStatus",
     "Incident",
     "InstanceStatus",
     "Organization",

@@ -78,6 +78,8 @@ class Person(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
+    # argon2 hash; None means the person cannot log in (e.g. a member known only by records).
+    password_hash: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
     roles: Mapped[list[RoleAssignment]] = relationship(back_populates="person")

@@ -67,4 +67,6 @@ def read_fixture(name: str) -> bytes:
 
 
 def deploy_fixture(session: Session, clock: FrozenClock, *names: str):  # type: ignore[no-untyped-def]
-    return deploy(session, {name: read_fixture(name) for name in names}, clock=clock)
+    """Deploy fixture files; forms they reference come from the fixture folder as a form library."""
+    library = {path.stem: path.read_bytes() for path in FIXTURES.glob("*.json")}
+    return deploy(session, {name: read_fixture(name) for name in names}, clock=clock, form_library=library)

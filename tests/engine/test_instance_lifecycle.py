@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.errors import Conflict, InvalidCommand, NotFound
+from engine.errors import Conflict, InvalidCommand, NotFound, SubmissionRejected
 from engine.instance_service import InstanceService
 from engine.models import AuditEvent, InstanceStatus, TaskStatus, UserTask
 from tests.engine.conftest import deploy_fixture
@@ -39,7 +39,7 @@ def test_start_projects_first_user_task_with_bpmn_properties(session, service, o
     task = only_open_task(session, instance.id)
     assert (task.element_id, task.name, task.candidate_role) == ("draft", "起草", "drafter")
     assert task.candidate_organization_id == org_tree.branch_a.id
-    assert (task.form_key, task.priority) == ("disclosure_draft", 60)
+    assert (task.form_key, task.priority) == ("review_draft", 60)
 
 
 def test_lane_title_and_parent_scope_choose_candidates(session, service, org_tree, people, review_process):
@@ -81,11 +81,25 @@ def test_decimal_and_dates_survive_save_and_restore(session, service, org_tree, 
     instance = service.start(
         "review_loop", org_tree.branch_a.id, data={"publish_on": date(2026, 2, 28)}, actor_id=people["drafter"].id
     )
-    service.complete_task(only_open_task(session, instance.id).id, {"amount": Decimal("0.10")}, actor_id=people["drafter"].id)
+    service.complete_task(
+        only_open_task(session, instance.id).id, {"title": "t", "amount": "0.10"}, actor_id=people["drafter"].id
+    )
     workflow = service._restore(instance)
     data = workflow.get_tasks(state=16)[0].data  # READY
     assert data["fee"] == Decimal("12.50") and data["amount"] == Decimal("0.10")
     assert data["publish_on"] == date(2026, 2, 28) and data["rounds"] == 1
+
+
+def test_a_submission_failing_its_form_is_rejected_and_changes_nothing(session, service, org_tree, people, review_process):
+    instance = service.start("review_loop", org_tree.branch_a.id, actor_id=people["drafter"].id)
+    task = only_open_task(session, instance.id)
+    version, events = instance.version, session.query(AuditEvent).count()
+    with pytest.raises(SubmissionRejected) as rejected:
+        service.complete_task(task.id, {"amount": "lots", "extra": 1}, actor_id=people["drafter"].id)
+    assert set(rejected.value.errors) >= {"title", "amount", "_schema"}  # "_schema": the unknown field
+    session.expire_all()
+    assert only_open_task(session, instance.id).id == task.id
+    assert instance.version == version and session.query(AuditEvent).count() == events
 
 
 def test_completing_a_finished_task_is_a_conflict_and_changes_nothing(session, service, org_tree, people, review_process):

@@ -1,0 +1,41 @@
+"""The Flask application: REST API under /api/v1, health check, (later) the web pages."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import redis
+from flask import Flask
+from flask_smorest import Api
+
+from api.auth import BEARER_SCHEME
+from api.config import resolve_config
+from api.database import init_database
+from api.errors import register_error_handlers
+from api.routes import audit, auth, definitions, health, instances, tasks
+from engine.clock import SYSTEM_CLOCK
+from engine.spec_cache import SpecCache
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(resolve_config(config))
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["wf_clock"] = app.config.get("CLOCK") or SYSTEM_CLOCK
+    app.extensions["wf_spec_cache"] = SpecCache()
+    init_database(app)
+    if app.config["REDIS_URL"]:
+        app.extensions["wf_redis"] = redis.Redis.from_url(app.config["REDIS_URL"])
+    _init_api(app)
+    register_error_handlers(app)
+    logging.getLogger("engine").setLevel(logging.INFO)
+    return app
+
+
+def _init_api(app: Flask) -> None:
+    api = Api(app, spec_kwargs={"info": {"description": "党组织工作流引擎 REST API (Party workflow engine)"}})
+    api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
+    for module in (auth, definitions, instances, tasks, audit):
+        api.register_blueprint(module.blueprint)
+    app.register_blueprint(health.blueprint)

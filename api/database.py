@@ -1,0 +1,31 @@
+"""The database handle hangs off the app; each request gets its own session, closed at teardown."""
+from __future__ import annotations
+
+from flask import Flask, current_app, g
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.db import make_engine, make_session_factory
+
+_EXTENSION = "wf_database"
+
+
+def init_database(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"], pool_pre_ping=True)
+    app.extensions[_EXTENSION] = make_session_factory(engine)
+    app.teardown_appcontext(_close_session)
+
+
+def session_factory(app: Flask | None = None) -> sessionmaker[Session]:
+    return (app or current_app).extensions[_EXTENSION]
+
+
+def db_session() -> Session:
+    if "db_session" not in g:
+        g.db_session = session_factory()()
+    return g.db_session
+
+
+def _close_session(_error: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,151 @@
+"""Process instances: start one, read its state and open tasks, read its history, and the
+instance-level commands (cancel, suspend, resume)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from api.auth import authenticate_request, current_actor
+from api.database import db_session
+from api.errors import ApiError
+from api.schemas import AuditEventSchema, InstanceCommandRequest, InstanceSchema, StartInstanceRequest
+from api.services import instance_service
+from engine.errors import NotFound
+from engine.models import AuditEvent, ProcessInstance, Role, TaskStatus, UserTask
+from engine.policy import Actor, may_oversee, may_see_task, may_start_in
+
+blueprint = Blueprint(
+    "instances", __name__, url_prefix="/api/v1/process-instances", description="流程实例 (process instances)"
+)
+blueprint.before_request(authenticate_request)
+SECURED = {"security": [{"bearerAuth": []}]}
+
+
+@blueprint.post("")
+@blueprint.arguments(StartInstanceRequest)
+@blueprint.response(201, InstanceSchema)
+@blueprint.doc(**SECURED)
+def start_instance(request_body: dict[str, Any]) -> dict[str, Any]:
+    actor = current_actor()
+    organization_id = request_body["organization_id"] or _home_organization(actor)
+    if not may_start_in(db_session(), actor, organization_id):
+        raise ApiError(403, "无权在该组织发起流程 (you hold no role in that organisation)")
+    instance = instance_service().start(
+        request_body["process_key"],
+        organization_id,
+        business_key=request_body["business_key"],
+        data=request_body["data"],
+        actor_id=actor.id,
+    )
+    return describe_instance(instance)
+
+
+@blueprint.get("/<int:instance_id>")
+@blueprint.response(200, InstanceSchema)
+@blueprint.doc(**SECURED)
+def get_instance(instance_id: int) -> dict[str, Any]:
+    return describe_instance(_visible_instance(current_actor(), instance_id))
+
+
+@blueprint.get("/<int:instance_id>/history")
+@blueprint.response(200, AuditEventSchema(many=True))
+@blueprint.doc(**SECURED)
+def get_history(instance_id: int) -> list[AuditEvent]:
+    instance = _visible_instance(current_actor(), instance_id)
+    return list(
+        db_session().scalars(select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.seq))
+    )
+
+
+@blueprint.post("/<int:instance_id>/cancel")
+@blueprint.arguments(InstanceCommandRequest)
+@blueprint.response(200, InstanceSchema)
+@blueprint.doc(**SECURED)
+def cancel_instance(request_body: dict[str, Any], instance_id: int) -> dict[str, Any]:
+    actor = _instance_manager(instance_id)
+    instance = instance_service().cancel(
+        instance_id, actor_id=actor.id, reason=request_body["reason"], expected_version=request_body["expected_version"]
+    )
+    return describe_instance(instance)
+
+
+@blueprint.post("/<int:instance_id>/suspend")
+@blueprint.arguments(InstanceCommandRequest)
+@blueprint.response(200, InstanceSchema)
+@blueprint.doc(**SECURED)
+def suspend_instance(request_body: dict[str, Any], instance_id: int) -> dict[str, Any]:
+    actor = _instance_manager(instance_id)
+    return describe_instance(
+        instance_service().suspend(instance_id, actor_id=actor.id, expected_version=request_body["expected_version"])
+    )
+
+
+@blueprint.post("/<int:instance_id>/resume")
+@blueprint.arguments(InstanceCommandRequest)
+@blueprint.response(200, InstanceSchema)
+@blueprint.doc(**SECURED)
+def resume_instance(request_body: dict[str, Any], instance_id: int) -> dict[str, Any]:
+    actor = _instance_manager(instance_id)
+    return describe_instance(
+        instance_service().resume(instance_id, actor_id=actor.id, expected_version=request_body["expected_version"])
+    )
+
+
+def describe_instance(instance: ProcessInstance) -> dict[str, Any]:
+    session = db_session()
+    open_tasks = session.scalars(
+        select(UserTask)
+        .where(UserTask.instance_id == instance.id, UserTask.status == TaskStatus.OPEN)
+        .order_by(UserTask.created_at)
+    ).all()
+    return {
+        "id": instance.id,
+        "process_key": instance.process_key,
+        "definition": instance.definition,
+        "organization_id": instance.organization_id,
+        "business_key": instance.business_key,
+        "status": instance.status.value,
+        "version": instance.version,
+        "started_at": instance.started_at,
+        "started_by_id": instance.started_by_id,
+        "ended_at": instance.ended_at,
+        "open_tasks": open_tasks,
+        "pending_timers": [],
+        "incidents": instance.incidents,
+    }
+
+
+def _home_organization(actor: Actor) -> int:
+    organizations = sorted(actor.organizations())
+    if not organizations:
+        raise ApiError(422, "请指定 organization_id (organization_id is required)", errors={"organization_id": ["必填项 (required)"]})
+    return organizations[0]
+
+
+def _visible_instance(actor: Actor, instance_id: int) -> ProcessInstance:
+    session = db_session()
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None or not _may_see_instance(actor, instance):
+        # The same answer whether it does not exist or is not yours: ids leak nothing.
+        raise NotFound(f"流程实例不存在 (process instance {instance_id} not found)")
+    return instance
+
+
+def _may_see_instance(actor: Actor, instance: ProcessInstance) -> bool:
+    if instance.started_by_id == actor.id or actor.holds(Role.AUDITOR) or actor.holds(Role.ADMIN):
+        return True
+    if may_oversee(db_session(), actor, instance.organization_id):
+        return True
+    tasks = db_session().scalars(select(UserTask).where(UserTask.instance_id == instance.id))
+    return any(may_see_task(actor, task) for task in tasks)
+
+
+def _instance_manager(instance_id: int) -> Actor:
+    actor = current_actor()
+    instance = _visible_instance(actor, instance_id)
+    manages = actor.holds(Role.ADMIN) or actor.holds(Role.BRANCH_SECRETARY, instance.organization_id)
+    if not (manages or instance.started_by_id == actor.id):
+        raise ApiError(403, "只有发起人、支部书记或管理员可以操作流程实例 (only the starter, the branch secretary or an admin)")
+    return actor

@@ -1,0 +1,136 @@
+"""The task inbox: list with filters and pagination; claim, unclaim, delegate, complete."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask_smorest import Blueprint
+from sqlalchemy import Select, and_, false, func, or_, select
+
+from api.auth import authenticate_request, current_actor
+from api.database import db_session
+from api.errors import ApiError
+from api.schemas import CompleteTaskRequest, DelegateTaskRequest, TaskCommandRequest, TaskPage, TaskQuery, TaskSchema
+from api.services import instance_service
+from engine.errors import NotFound
+from engine.models import TaskStatus, UserTask
+from engine.policy import Actor, is_candidate, may_see_task, may_work_on
+
+blueprint = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务 (the task inbox)")
+blueprint.before_request(authenticate_request)
+SECURED = {"security": [{"bearerAuth": []}]}
+
+
+@blueprint.get("")
+@blueprint.arguments(TaskQuery, location="query")
+@blueprint.response(200, TaskPage)
+@blueprint.doc(**SECURED)
+def list_tasks(query: dict[str, Any]) -> dict[str, Any]:
+    actor = current_actor()
+    statement = _filtered(_visible_to(actor, query["scope"]), query)
+    session = db_session()
+    total = session.scalar(select(func.count()).select_from(statement.subquery()))
+    page, per_page = query["page"], query["per_page"]
+    items = session.scalars(
+        statement.order_by(UserTask.priority.desc(), UserTask.created_at, UserTask.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    return {"items": items, "page": page, "per_page": per_page, "total": total}
+
+
+@blueprint.get("/<task_id>")
+@blueprint.response(200, TaskSchema)
+@blueprint.doc(**SECURED)
+def get_task(task_id: str) -> UserTask:
+    return _visible_task(current_actor(), task_id)
+
+
+@blueprint.post("/<task_id>/claim")
+@blueprint.arguments(TaskCommandRequest)
+@blueprint.response(200, TaskSchema)
+@blueprint.doc(**SECURED)
+def claim_task(body: dict[str, Any], task_id: str) -> UserTask:
+    actor = current_actor()
+    task = _visible_task(actor, task_id)
+    if task.assignee_id is None and not is_candidate(actor, task):
+        raise ApiError(403, "您不是该任务的候选人 (you are not a candidate for this task)")
+    return instance_service().claim(task_id, actor_id=actor.id, expected_version=body["expected_version"])
+
+
+@blueprint.post("/<task_id>/unclaim")
+@blueprint.arguments(TaskCommandRequest)
+@blueprint.response(200, TaskSchema)
+@blueprint.doc(**SECURED)
+def unclaim_task(body: dict[str, Any], task_id: str) -> UserTask:
+    actor = current_actor()
+    task = _visible_task(actor, task_id)
+    if task.assignee_id not in (None, actor.id):
+        raise ApiError(403, "只有认领人可以退回任务 (only the assignee can unclaim)")
+    return instance_service().unclaim(task_id, actor_id=actor.id, expected_version=body["expected_version"])
+
+
+@blueprint.post("/<task_id>/delegate")
+@blueprint.arguments(DelegateTaskRequest)
+@blueprint.response(200, TaskSchema)
+@blueprint.doc(**SECURED)
+def delegate_task(body: dict[str, Any], task_id: str) -> UserTask:
+    actor = current_actor()
+    task = _visible_task(actor, task_id)
+    if not may_work_on(actor, task):
+        raise ApiError(403, "只有认领人或候选人可以转办任务 (only the assignee or a candidate can delegate)")
+    return instance_service().delegate(
+        task_id, body["person_id"], actor_id=actor.id, expected_version=body["expected_version"]
+    )
+
+
+@blueprint.post("/<task_id>/complete")
+@blueprint.arguments(CompleteTaskRequest)
+@blueprint.response(200, TaskSchema)
+@blueprint.doc(**SECURED)
+def complete_task(body: dict[str, Any], task_id: str) -> UserTask:
+    actor = current_actor()
+    task = _visible_task(actor, task_id)
+    if task.status == TaskStatus.OPEN and not may_work_on(actor, task):
+        raise ApiError(403, "您不能办理该任务 (you may not complete this task)")
+    instance_service().complete_task(
+        task_id, body["data"], actor_id=actor.id, expected_version=body["expected_version"]
+    )
+    return db_session().get(UserTask, task_id)
+
+
+def _visible_task(actor: Actor, task_id: str) -> UserTask:
+    task = db_session().get(UserTask, task_id)
+    if task is None or not may_see_task(actor, task):
+        raise NotFound(f"任务不存在 (task {task_id} not found)")
+    return task
+
+
+def _visible_to(actor: Actor, scope: str) -> Select[tuple[UserTask]]:
+    candidate = or_(
+        false(),
+        *(and_(UserTask.candidate_organization_id == org, UserTask.candidate_role == role) for org, role in actor.roles),
+    )
+    mine = or_(UserTask.assignee_id == actor.id, UserTask.completed_by_id == actor.id)
+    if scope == "mine":
+        condition = mine
+    elif scope == "group":
+        condition = and_(candidate, or_(UserTask.assignee_id.is_(None), UserTask.assignee_id == actor.id))
+    else:
+        condition = or_(mine, candidate)
+    return select(UserTask).where(condition)
+
+
+def _filtered(statement: Select[tuple[UserTask]], query: dict[str, Any]) -> Select[tuple[UserTask]]:
+    if query["state"] != "any":
+        statement = statement.where(UserTask.status == TaskStatus(query["state"]))
+    if query["process_key"]:
+        statement = statement.where(UserTask.process_key == query["process_key"])
+    if query["organization_id"] is not None:
+        statement = statement.where(UserTask.candidate_organization_id == query["organization_id"])
+    if query["overdue"] is not None:
+        now = current_app.extensions["wf_clock"].now()
+        overdue = and_(UserTask.due_at.is_not(None), UserTask.due_at < now, UserTask.status == TaskStatus.OPEN)
+        on_time = or_(UserTask.due_at.is_(None), UserTask.due_at >= now, UserTask.status != TaskStatus.OPEN)
+        statement = statement.where(overdue if query["overdue"] else on_time)
+    return statement

@@ -1,0 +1,154 @@
+"""Request and response schemas of the JSON API (marshmallow 4)."""
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class TokenRequest(StrictSchema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
+
+
+class TokenResponse(Schema):
+    token = fields.String()
+    expires_at = fields.DateTime()
+
+
+class DefinitionSchema(Schema):
+    key = fields.String()
+    version = fields.Integer()
+    name = fields.String(allow_none=True)
+    content_hash = fields.String()
+    deployed_at = fields.DateTime()
+    files = fields.List(fields.String())
+
+
+class DeploymentResponse(Schema):
+    key = fields.String()
+    version = fields.Integer()
+    created = fields.Boolean()
+
+
+class DeployForm(Schema):
+    # The files themselves are read from request.files; this documents them in OpenAPI.
+    file = fields.Raw(metadata={"type": "string", "format": "binary"}, required=True)
+    files = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}))
+
+
+class StartInstanceRequest(StrictSchema):
+    process_key = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    organization_id = fields.Integer(strict=True, load_default=None)
+    business_key = fields.String(load_default=None, validate=validate.Length(max=200))
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class TaskSchema(Schema):
+    id = fields.String()
+    instance_id = fields.Integer()
+    process_key = fields.String()
+    element_id = fields.String()
+    name = fields.String(allow_none=True)
+    candidate_role = fields.String(allow_none=True)
+    candidate_organization_id = fields.Integer(allow_none=True)
+    assignee_id = fields.Integer(allow_none=True)
+    priority = fields.Integer()
+    form_key = fields.String(allow_none=True)
+    due_rule = fields.String(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+    follow_up_at = fields.DateTime(allow_none=True)
+    status = fields.String()
+    created_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+    completed_by_id = fields.Integer(allow_none=True)
+    completion_data = fields.Dict(allow_none=True)
+
+
+class IncidentSchema(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    message = fields.String()
+    element_id = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
+
+
+class InstanceSchema(Schema):
+    id = fields.Integer()
+    process_key = fields.String()
+    definition_version = fields.Integer(attribute="definition.version")
+    organization_id = fields.Integer()
+    business_key = fields.String(allow_none=True)
+    status = fields.String()
+    version = fields.Integer()
+    started_at = fields.DateTime()
+    started_by_id = fields.Integer(allow_none=True)
+    ended_at = fields.DateTime(allow_none=True)
+    open_tasks = fields.List(fields.Nested(TaskSchema))
+    pending_timers = fields.List(fields.Dict())
+    incidents = fields.List(fields.Nested(IncidentSchema))
+
+
+class InstanceCommandRequest(StrictSchema):
+    expected_version = fields.Integer(strict=True, load_default=None)
+    reason = fields.String(load_default=None, validate=validate.Length(max=500))
+
+
+class AuditEventSchema(Schema):
+    seq = fields.Integer()
+    occurred_at = fields.DateTime()
+    actor_id = fields.Integer(allow_none=True)
+    organization_id = fields.Integer(allow_none=True)
+    instance_id = fields.Integer(allow_none=True)
+    task_id = fields.String(allow_none=True)
+    event_type = fields.String()
+    before = fields.Raw(allow_none=True)
+    after = fields.Raw(allow_none=True)
+    hash = fields.String()
+
+
+class TaskQuery(StrictSchema):
+    scope = fields.String(load_default="group", validate=validate.OneOf(["mine", "group", "all"]))
+    state = fields.String(load_default="open", validate=validate.OneOf(["open", "completed", "cancelled", "any"]))
+    overdue = fields.Boolean(load_default=None)
+    process_key = fields.String(load_default=None)
+    organization_id = fields.Integer(load_default=None)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class TaskPage(Schema):
+    items = fields.List(fields.Nested(TaskSchema))
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+class CompleteTaskRequest(StrictSchema):
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+    expected_version = fields.Integer(strict=True, load_default=None)
+
+
+class DelegateTaskRequest(StrictSchema):
+    person_id = fields.Integer(strict=True, required=True)
+    expected_version = fields.Integer(strict=True, load_default=None)
+
+
+class TaskCommandRequest(StrictSchema):
+    expected_version = fields.Integer(strict=True, load_default=None)
+
+
+class VerifyResponse(Schema):
+    ok = fields.Boolean()
+    events = fields.Integer()
+    first_bad_seq = fields.Integer(allow_none=True)
+
+
+class HealthResponse(Schema):
+    db = fields.Boolean()
+    redis = fields.Boolean()
+    workers = fields.Integer()

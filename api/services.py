@@ -1,0 +1,12 @@
+"""Engine services bound to the current request: its session, the app's clock and caches."""
+from __future__ import annotations
+
+from flask import current_app
+
+from api.database import db_session
+from engine.instance_service import InstanceService
+
+
+def instance_service() -> InstanceService:
+    extensions = current_app.extensions
+    return InstanceService(db_session(), clock=extensions["wf_clock"], specs=extensions["wf_spec_cache"])

@@ -1,0 +1,89 @@
+"""Who may act on what, decided from the roles people hold in organisations.
+
+This first version covers the task inbox: a task is offered to a role in an organisation, and a
+person is a candidate when they hold that role there. The organisation-scoped policy for every
+resource grows here (one module deciding person × action × resource).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.models import Organization, Person, Role, RoleAssignment, UserTask
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person together with the (organisation, role) pairs they hold."""
+
+    person: Person
+    roles: frozenset[tuple[int, str]]
+
+    @property
+    def id(self) -> int:
+        return self.person.id
+
+    def holds(self, role: Role | str, organization_id: int | None = None) -> bool:
+        wanted = str(role)
+        return any(r == wanted and (organization_id is None or o == organization_id) for o, r in self.roles)
+
+    def organizations(self) -> set[int]:
+        return {organization_id for organization_id, _ in self.roles}
+
+
+def load_actor(session: Session, person: Person) -> Actor:
+    rows = session.execute(
+        select(RoleAssignment.organization_id, RoleAssignment.role).where(RoleAssignment.person_id == person.id)
+    )
+    return Actor(person=person, roles=frozenset((org, str(role)) for org, role in rows))
+
+
+def is_candidate(actor: Actor, task: UserTask) -> bool:
+    if task.candidate_role is None or task.candidate_organization_id is None:
+        return False
+    return actor.holds(task.candidate_role, task.candidate_organization_id)
+
+
+def may_work_on(actor: Actor, task: UserTask) -> bool:
+    """Claim or complete: the assignee, or when unassigned, a candidate."""
+    if task.assignee_id is not None:
+        return task.assignee_id == actor.id
+    return is_candidate(actor, task)
+
+
+def may_see_task(actor: Actor, task: UserTask) -> bool:
+    return (
+        task.assignee_id == actor.id
+        or task.completed_by_id == actor.id
+        or is_candidate(actor, task)
+        or actor.holds(Role.AUDITOR)
+        or actor.holds(Role.ADMIN)
+    )
+
+
+def may_start_in(session: Session, actor: Actor, organization_id: int) -> bool:
+    """Anyone holding a role in the organisation or one of its ancestors may start a process there."""
+    return bool(_organization_and_ancestors(session, organization_id) & actor.organizations())
+
+
+def may_oversee(session: Session, actor: Actor, organization_id: int) -> bool:
+    """Office holders (any role but plain member) see all work of their organisation and below."""
+    scope = _organization_and_ancestors(session, organization_id)
+    return any(org in scope and role != Role.MEMBER for org, role in actor.roles)
+
+
+def _organization_and_ancestors(session: Session, organization_id: int) -> set[int]:
+    organization = session.get(Organization, organization_id)
+    if organization is None:
+        return set()
+    return {organization.id, *(a.id for a in organization.ancestors())}
+
+
+def may_deploy(actor: Actor) -> bool:
+    return actor.holds(Role.PROCESS_OWNER) or actor.holds(Role.ADMIN)
+
+
+def may_read_audit(actor: Actor) -> bool:
+    return actor.holds(Role.AUDITOR) or actor.holds(Role.ADMIN)
