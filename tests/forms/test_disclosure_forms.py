@@ -25,6 +25,7 @@ EXPECTED_KEYS = {
     "higher_approval",
     "publication",
     "feedback_review",
+    "accuracy_review",
 }
 
 # One submission per form that a user could really send, and a field each requires.
@@ -56,6 +57,15 @@ SUBMISSIONS: dict[str, tuple[dict[str, Any], str]] = {
         "published_at",
     ),
     "feedback_review": ({"has_objection": False, "outcome": "close"}, "has_objection"),
+    "accuracy_review": (
+        {
+            "necessity_confirmed": True,
+            "accuracy_confirmed": True,
+            "review_outcome": "pass",
+            "review_opinion": "有公开必要，数据已核对。",
+        },
+        "review_outcome",
+    ),
 }
 
 
