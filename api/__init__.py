@@ -10,10 +10,11 @@ from flask import Flask
 from flask_smorest import Api
 
 from api.auth import BEARER_SCHEME
+from api.cli import init_cli
 from api.config import resolve_config
 from api.database import init_database
 from api.errors import register_error_handlers
-from api.routes import audit, auth, definitions, health, instances, tasks
+from api.routes import audit, auth, definitions, disclosures, health, instances, tasks
 from engine.clock import SYSTEM_CLOCK
 from engine.spec_cache import SpecCache
 
@@ -29,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.extensions["wf_redis"] = redis.Redis.from_url(app.config["REDIS_URL"])
     _init_api(app)
     register_error_handlers(app)
+    init_cli(app)
     logging.getLogger("engine").setLevel(logging.INFO)
     return app
 
@@ -36,6 +38,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _init_api(app: Flask) -> None:
     api = Api(app, spec_kwargs={"info": {"description": "党组织工作流引擎 REST API (Party workflow engine)"}})
     api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
-    for module in (auth, definitions, instances, tasks, audit):
+    for module in (auth, definitions, instances, tasks, disclosures, audit):
         api.register_blueprint(module.blueprint)
     app.register_blueprint(health.blueprint)

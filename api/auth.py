@@ -24,6 +24,14 @@ def authenticate_request() -> None:
     g.actor = load_actor(session, person)
 
 
+def authenticate_if_present() -> None:
+    """For pages the public may read: sign in when a token is sent, stay anonymous otherwise."""
+    if request.headers.get("Authorization"):
+        authenticate_request()
+    else:
+        g.actor = None
+
+
 def current_actor() -> Actor:
     actor = g.get("actor")
     if actor is None:

@@ -25,6 +25,13 @@ def db_session() -> Session:
     return g.db_session
 
 
+def dispose_database(app: Flask) -> None:
+    """Close every pooled connection (tests and shutdown)."""
+    factory = app.extensions.get(_EXTENSION)
+    if factory is not None and factory.kw.get("bind") is not None:
+        factory.kw["bind"].dispose()
+
+
 def _close_session(_error: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:

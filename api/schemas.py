@@ -88,6 +88,7 @@ class InstanceSchema(Schema):
     started_at = fields.DateTime()
     started_by_id = fields.Integer(allow_none=True)
     ended_at = fields.DateTime(allow_none=True)
+    end_event_id = fields.String(allow_none=True)
     open_tasks = fields.List(fields.Nested(TaskSchema))
     pending_timers = fields.List(fields.Dict())
     incidents = fields.List(fields.Nested(IncidentSchema))
@@ -152,3 +153,33 @@ class HealthResponse(Schema):
     db = fields.Boolean()
     redis = fields.Boolean()
     workers = fields.Integer()
+
+
+class DisclosureSchema(Schema):
+    id = fields.Integer()
+    instance_id = fields.Integer()
+    organization_id = fields.Integer()
+    title = fields.String()
+    content = fields.String()
+    scope = fields.String()
+    methods = fields.List(fields.String())
+    feedback_days = fields.Integer()
+    status = fields.String()
+    published_at = fields.DateTime()
+    archived_at = fields.DateTime(allow_none=True)
+
+
+class OpinionRequest(StrictSchema):
+    content = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    is_objection = fields.Boolean(load_default=False)
+    author_name = fields.String(load_default=None, validate=validate.Length(max=100))
+
+
+class OpinionSchema(Schema):
+    id = fields.Integer()
+    disclosure_id = fields.Integer()
+    author_id = fields.Integer(allow_none=True)
+    author_name = fields.String(allow_none=True)
+    content = fields.String()
+    is_objection = fields.Boolean()
+    created_at = fields.DateTime()

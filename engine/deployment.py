@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -147,3 +147,20 @@ def _store_new_version(
         after={"key": definition.key, "version": definition.version, "content_hash": content_hash},
     )
     return definition
+
+
+def form_library_from(directory: Path) -> dict[str, bytes]:
+    """Form definitions in a folder, by key (the file name without `.json`)."""
+    return {path.stem: path.read_bytes() for path in sorted(directory.glob("*.json"))}
+
+
+def deploy_directory(
+    session: Session, processes: Path, forms: Path, *, clock: Clock = SYSTEM_CLOCK, actor_id: int | None = None
+) -> list[Deployment]:
+    """Deploy every BPMN file in `processes` (with the folder's DMN files), forms from `forms`."""
+    decisions = {path.name: path.read_bytes() for path in sorted(processes.glob("*.dmn"))}
+    library = form_library_from(forms)
+    return [
+        deploy(session, {path.name: path.read_bytes(), **decisions}, clock=clock, actor_id=actor_id, form_library=library)
+        for path in sorted(processes.glob("*.bpmn"))
+    ]

@@ -75,9 +75,15 @@ def detect_silent_stop(workflow: BpmnWorkflow) -> IncidentReport | None:
 
 
 def reached_end_event(workflow: BpmnWorkflow) -> bool:
-    return any(
-        isinstance(t.task_spec, EndEvent) and t.has_state(TaskState.COMPLETED) for t in workflow.tasks.values()
-    )
+    return final_end_event(workflow) is not None
+
+
+def final_end_event(workflow: BpmnWorkflow) -> str | None:
+    """The id of the top-level end event the workflow completed last, if any."""
+    ends = [t for t in workflow.tasks.values() if isinstance(t.task_spec, EndEvent) and t.has_state(TaskState.COMPLETED)]
+    if not ends:
+        return None
+    return max(ends, key=lambda t: t.last_state_change).task_spec.name
 
 
 def _report_library_error(error: SpiffWorkflowException) -> IncidentReport:

@@ -20,7 +20,7 @@ from SpiffWorkflow.task import TaskState
 from engine.audit import AuditEntry, append_events, jsonable
 from engine.clock import SYSTEM_CLOCK, Clock
 from engine.errors import Conflict, EngineError, InvalidCommand, NotFound, SubmissionRejected
-from engine.execution import DEFAULT_STEP_BUDGET, IncidentReport, advance
+from engine.execution import DEFAULT_STEP_BUDGET, IncidentReport, advance, final_end_event
 from engine.models import (
     ACTIVE_STATUSES,
     Incident,
@@ -273,7 +273,10 @@ class InstanceService:
         elif workflow.is_completed():
             instance.status = InstanceStatus.COMPLETED
             instance.ended_at = now
-            self._audit("instance.completed", instance, actor_id, after={"status": "completed"})
+            instance.end_event_id = final_end_event(workflow)
+            self._audit(
+                "instance.completed", instance, actor_id, after={"status": "completed", "end_event_id": instance.end_event_id}
+            )
 
     def _call_service(self, name: str, params: Mapping[str, Any], task_data: Mapping[str, Any]) -> dict[str, Any]:
         """A service task's operation, run inside the current command's transaction."""

@@ -1,6 +1,7 @@
 """GET|POST /api/v1/process-definitions: list the deployed versions; deploy a package."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import current_app, request
@@ -12,7 +13,7 @@ from api.auth import BEARER_SCHEME, authenticate_request, current_actor
 from api.database import db_session
 from api.errors import ApiError
 from api.schemas import DefinitionSchema, DeployForm, DeploymentResponse
-from engine.deployment import deploy
+from engine.deployment import deploy, form_library_from
 from engine.models import ProcessDefinition
 from engine.policy import may_deploy
 
@@ -44,7 +45,10 @@ def deploy_definition(_form: dict[str, Any]) -> tuple[dict[str, Any], int]:
     if not may_deploy(actor):
         raise ApiError(403, "只有流程管理员可以部署流程 (only process owners may deploy)")
     files = _uploaded_files()
-    deployment = deploy(db_session(), files, clock=current_app.extensions["wf_clock"], actor_id=actor.id)
+    library = form_library_from(Path(current_app.config["FORMS_DIR"]))
+    deployment = deploy(
+        db_session(), files, clock=current_app.extensions["wf_clock"], actor_id=actor.id, form_library=library
+    )
     body = {"key": deployment.definition.key, "version": deployment.definition.version, "created": deployment.created}
     return body, 201 if deployment.created else 200
 

@@ -111,6 +111,7 @@ def describe_instance(instance: ProcessInstance) -> dict[str, Any]:
         "started_at": instance.started_at,
         "started_by_id": instance.started_by_id,
         "ended_at": instance.ended_at,
+        "end_event_id": instance.end_event_id,
         "open_tasks": open_tasks,
         "pending_timers": [],
         "incidents": instance.incidents,

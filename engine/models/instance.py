@@ -42,6 +42,8 @@ class ProcessInstance(Base):
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Which end event it reached (e.g. 已归档 versus 不予公开): the outcome a reader cares about.
+    end_event_id: Mapped[str | None] = mapped_column(String(200))
 
     definition: Mapped[ProcessDefinition] = relationship()
     incidents: Mapped[list[Incident]] = relationship(back_populates="instance", order_by="Incident.id")

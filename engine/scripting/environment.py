@@ -29,7 +29,9 @@ class SandboxEnvironment(TaskDataEnvironment):
         self.time_limit_s = time_limit_s
         self.functions = dict(functions)
 
-    def evaluate(self, expression: str, context: dict[str, Any], external_context: Mapping[str, Any] | None = None) -> Any:
+    def evaluate(
+        self, expression: str, context: dict[str, Any], external_context: Mapping[str, Any] | None = None
+    ) -> Any:
         code = self._compiled(expression, "eval")
         self._prepare_context(context)
         return self._run(code, self._scope(context, external_context or {}))

@@ -16,8 +16,9 @@ from RestrictedPython.transformer import INSPECT_ATTRIBUTES
 from engine.scripting import limits
 from engine.scripting.violations import SandboxViolation, ScriptTimeout, bilingual
 
-# `mro()` hands out `object` and `BaseException`; `format` reaches attributes through "{0.__class__}".
-BLOCKED_ATTRIBUTES = INSPECT_ATTRIBUTES | {"mro", "format", "format_map"}
+# `mro()` hands out `object` and `BaseException`; `format` reaches attributes through "{0.__class__}";
+# `from_bytes` builds ints of any size, beyond what the operator guards assume.
+BLOCKED_ATTRIBUTES = INSPECT_ATTRIBUTES | {"mro", "format", "format_map", "from_bytes"}
 
 HELPERS: Mapping[str, object] = {
     "Decimal": Decimal,
@@ -148,6 +149,7 @@ STATIC_GUARDS: Mapping[str, object] = {
     "_lshift_": limits.guarded_lshift,
     "_mod_": limits.guarded_mod,
     "_format_": limits.guarded_format,
+    "_text_": limits.checked_text,
 }
 
 

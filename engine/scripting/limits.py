@@ -10,7 +10,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Iterable
-from datetime import date, time, timedelta
+from datetime import date, time as time_of_day, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,8 +23,13 @@ MAX_DECIMAL_EXPONENT = 4_300  # the bound CPython itself puts on int <-> str con
 MAX_ROUND_DIGITS = 1_000
 
 SIZE_CHECKED_METHODS = frozenset(
-    {"ljust", "rjust", "center", "zfill", "expandtabs", "replace", "strftime", "as_integer_ratio"}
+    {
+        "ljust", "rjust", "center", "zfill", "expandtabs", "replace", "join", "translate",
+        "strftime", "as_integer_ratio",
+    }
 )
+# Characters of an int literal in any base, so that int(text, 2) or int(text, 16) stays within MAX_INT_BITS.
+MAX_INT_TEXT = MAX_INT_BITS // 4
 
 _SEQUENCES = (str, bytes, bytearray, list, tuple)
 _TEXTS = (str, bytes, bytearray)
@@ -133,7 +138,10 @@ def guarded_lshift(value: Any, shift: Any) -> Any:
 
 def guarded_mod(left: Any, right: Any) -> Any:
     check_mod(left, right)
-    return left % right
+    result = left % right
+    if isinstance(result, _TEXTS):
+        check_length(len(result))
+    return result
 
 
 _INPLACE: dict[str, tuple[Callable[[Any, Any], None] | None, Callable[[Any, Any], Any]]] = {
@@ -203,6 +211,12 @@ def guarded_format(value: Any, conversion: int, spec: str) -> str:
     return format(value, spec)
 
 
+def checked_text(text: str) -> str:
+    """An f-string with several fields, checked once built: `s = f"{s}{s}"` must not double forever."""
+    check_length(len(text))
+    return text
+
+
 class _IntLike(type):
     def __instancecheck__(cls, instance: object) -> bool:
         return isinstance(instance, int)
@@ -213,6 +227,8 @@ class _IntLike(type):
     def __call__(cls, *args: Any, **kwargs: Any) -> int:
         if args:
             check_decimal_size(args[0])
+            if isinstance(args[0], _TEXTS) and len(args[0]) > MAX_INT_TEXT:
+                raise SandboxViolation(bilingual("整数文本过长", f"integer text longer than {MAX_INT_TEXT} characters"))
         return int(*args, **kwargs)
 
     def __getattr__(cls, name: str) -> Any:
@@ -236,7 +252,11 @@ def checked_method(owner: object, name: str, method: Callable[..., Any]) -> Call
             return _expandtabs(owner, method)
         if name == "replace":
             return _replace(owner, method)
-    if isinstance(owner, (date, time)) and name == "strftime":
+        if name == "join":
+            return _join(owner, method)
+        if name == "translate" and isinstance(owner, str):
+            return _translate(owner, method)
+    if isinstance(owner, (date, time_of_day)) and name == "strftime":
         return _strftime(method)
     if isinstance(owner, Decimal) and name == "as_integer_ratio":
         check_decimal_size(owner)
@@ -272,6 +292,29 @@ def _replace(text: str | bytes | bytearray, method: Callable[..., Any]) -> Calla
         return method(old, new, count)
 
     return replaced
+
+
+def _join(separator: str | bytes | bytearray, method: Callable[..., Any]) -> Callable[..., Any]:
+    def joined(parts: Iterable[Any]) -> Any:
+        items = list(parts)
+        try:
+            total = sum(map(len, items)) + len(separator) * max(len(items) - 1, 0)
+        except TypeError:
+            total = 0  # join() itself reports the non-text part
+        check_length(total)
+        return method(items)
+
+    return joined
+
+
+def _translate(text: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    def translated(table: Any) -> Any:
+        if isinstance(table, dict):
+            longest = max((len(value) for value in table.values() if isinstance(value, str)), default=1)
+            check_length(len(text) * longest)
+        return method(table)
+
+    return translated
 
 
 def _strftime(method: Callable[[str], str]) -> Callable[[str], str]:

@@ -71,6 +71,8 @@ def compile_script(source: str, mode: Mode) -> CompiledScript:
             result = compile_restricted(tree, SCRIPT_FILENAME, policy=SandboxPolicy)
         except (SyntaxError, ValueError) as error:
             return CompiledScript(None, _syntax_problem(error, multiline))
+        except RecursionError:
+            return CompiledScript(None, bilingual("脚本嵌套过深", "script is nested too deeply"))
     if result.errors:
         return CompiledScript(None, _describe_problems(result.errors, multiline))
     return CompiledScript(result.code, None)
@@ -102,7 +104,7 @@ def _call(name: str, *args: ast.expr) -> ast.Call:
 class SandboxPolicy(RestrictingNodeTransformer):
     """RestrictedPython's policy, with bilingual refusals and these additions: no import, no class,
     no dangerous builtin calls; a `_tick_()` deadline check in every loop body, comprehension step,
-    function and lambda; `+ * ** << %` and f-string format specs routed through size guards;
+    function and lambda; `+ * ** << %`, f-strings and their format specs routed through size guards;
     `except` limited to Exception subclasses; `x[k] op= v` allowed through a write guard."""
 
     def refuse(self, node: ast.AST, message: str) -> None:
@@ -174,9 +176,9 @@ class SandboxPolicy(RestrictingNodeTransformer):
     def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
         if not isinstance(node.target, ast.Subscript):
             return super().visit_AugAssign(node)
-        operator_text = ast.Constant(IOPERATOR_TO_STR[type(node.op)])
         target = node.target
-        call = _call("_inplaceitem_", self.visit(target.value), self.visit(target.slice), operator_text, self.visit(node.value))
+        container, key, value = self.visit(target.value), self.visit(target.slice), self.visit(node.value)
+        call = _call("_inplaceitem_", container, key, ast.Constant(IOPERATOR_TO_STR[type(node.op)]), value)
         statement = ast.Expr(call)
         copy_locations(statement, node)
         return statement
@@ -224,6 +226,14 @@ class SandboxPolicy(RestrictingNodeTransformer):
         node.conversion = -1
         node.format_spec = None
         return node
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> ast.AST:
+        node = super().visit_JoinedStr(node)
+        if sum(isinstance(part, ast.FormattedValue) for part in node.values) < 2:
+            return node
+        call = _call("_text_", node)
+        copy_locations(call, node)
+        return call
 
     @staticmethod
     def _tick_statement(location: ast.stmt) -> ast.stmt:

@@ -1,4 +1,4 @@
-"""disclosures and opinions
+"""disclosures, opinions, and the end event an instance reached
 
 Revision ID: 0003
 Revises: 0002
@@ -15,6 +15,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('process_instances', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('end_event_id', sa.String(length=200), nullable=True))
+
     op.create_table('disclosures',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('instance_id', sa.Integer(), nullable=False),
@@ -56,6 +59,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('process_instances', schema=None) as batch_op:
+        batch_op.drop_column('end_event_id')
+
     with op.batch_alter_table('disclosure_opinions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_disclosure_opinions_disclosure_id'))
 

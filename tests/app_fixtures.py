@@ -1,5 +1,5 @@
-"""Fixtures for API tests: the Flask app on the test database, the demo organisation, and
-signed-in clients for each demo account."""
+"""Fixtures for tests that go through HTTP: the Flask app on the test database, the demo
+organisation, and signed-in clients for each demo account."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -9,6 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from api import create_app
+from api.database import dispose_database
 from engine.clock import FrozenClock
 from engine.demo import DemoOrganization, seed_demo
 
@@ -17,6 +18,7 @@ from engine.demo import DemoOrganization, seed_demo
 def app(database_url: str, session_factory, clock: FrozenClock) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "REDIS_URL": None, "CLOCK": clock, "WF_DEMO": True})
     yield app
+    dispose_database(app)
 
 
 @pytest.fixture

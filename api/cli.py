@@ -1,0 +1,53 @@
+"""Operator commands: `flask --app api wf <command>`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+
+from api.database import session_factory
+from engine.db import make_engine
+from engine.demo import DEMO_PEOPLE, DEMO_PASSWORD, database_is_empty, seed_demo
+from engine.deployment import deploy_directory
+from engine.schema import upgrade_to_head
+
+wf = click.Group("wf", help="党组织工作流引擎的运维命令 (operator commands of the workflow engine)")
+
+
+@wf.command("migrate")
+def migrate() -> None:
+    """Bring the database to the current schema."""
+    upgrade_to_head(make_engine(current_app.config["DATABASE_URL"]))
+    click.echo("数据库已是最新结构 (database schema is up to date)")
+
+
+@wf.command("deploy-processes")
+def deploy_processes() -> None:
+    """Deploy every BPMN file in processes/ with its forms; unchanged files keep their version."""
+    with session_factory()() as session:
+        deployments = deploy_directory(
+            session, Path(current_app.config["PROCESSES_DIR"]), Path(current_app.config["FORMS_DIR"]),
+            clock=current_app.extensions["wf_clock"],
+        )
+    for deployment in deployments:
+        state = "新版本 (new version)" if deployment.created else "未变化 (unchanged)"
+        click.echo(f"{deployment.definition.key} v{deployment.definition.version}: {state}")
+
+
+@wf.command("seed-demo")
+def seed_demo_command() -> None:
+    """Create the demo organisation and accounts, only in demo mode and only into an empty database."""
+    if not current_app.config["WF_DEMO"]:
+        raise click.ClickException("演示数据只能在 WF_DEMO=1 时创建 (demo data needs WF_DEMO=1)")
+    with session_factory()() as session:
+        if not database_is_empty(session):
+            click.echo("数据库中已有数据，跳过演示数据 (database not empty; demo seed skipped)")
+            return
+        seed_demo(session, current_app.extensions["wf_clock"])
+        session.commit()
+    click.echo(f"演示账号 (demo accounts), password {DEMO_PASSWORD!r}: {', '.join(DEMO_PEOPLE)}")
+
+
+def init_cli(app: Flask) -> None:
+    app.cli.add_command(wf)

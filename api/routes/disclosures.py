@@ -1,0 +1,82 @@
+"""What was published: disclosures readable by scope (public ones without signing in), and the
+opinions members and the public leave during the feedback window."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, g
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from api.auth import authenticate_if_present
+from api.database import db_session
+from api.errors import ApiError
+from api.schemas import DisclosureSchema, OpinionRequest, OpinionSchema
+from engine.audit import append_event
+from engine.disclosures import leave_opinion, readable_disclosures
+from engine.errors import NotFound
+from engine.models import Disclosure, DisclosureOpinion, DisclosureScope
+
+blueprint = Blueprint(
+    "disclosures", __name__, url_prefix="/api/v1/disclosures", description="已公开事项 (published disclosures)"
+)
+blueprint.before_request(authenticate_if_present)
+
+
+@blueprint.get("")
+@blueprint.response(200, DisclosureSchema(many=True))
+def list_disclosures() -> list[Disclosure]:
+    statement = readable_disclosures(db_session(), _reader_id())
+    return list(db_session().scalars(statement.order_by(Disclosure.published_at.desc())))
+
+
+@blueprint.get("/<int:disclosure_id>")
+@blueprint.response(200, DisclosureSchema)
+def get_disclosure(disclosure_id: int) -> Disclosure:
+    return _readable(disclosure_id)
+
+
+@blueprint.get("/<int:disclosure_id>/opinions")
+@blueprint.response(200, OpinionSchema(many=True))
+def list_opinions(disclosure_id: int) -> list[DisclosureOpinion]:
+    disclosure = _readable(disclosure_id)
+    if _reader_id() is None:
+        raise ApiError(401, "查看意见需要登录 (sign in to read opinions)")
+    statement = select(DisclosureOpinion).where(DisclosureOpinion.disclosure_id == disclosure.id)
+    return list(db_session().scalars(statement.order_by(DisclosureOpinion.id)))
+
+
+@blueprint.post("/<int:disclosure_id>/opinions")
+@blueprint.arguments(OpinionRequest)
+@blueprint.response(201, OpinionSchema)
+def add_opinion(body: dict[str, Any], disclosure_id: int) -> DisclosureOpinion:
+    disclosure = _readable(disclosure_id)
+    reader = _reader_id()
+    if reader is None and disclosure.scope != DisclosureScope.SOCIETY:
+        raise ApiError(401)
+    session = db_session()
+    clock = current_app.extensions["wf_clock"]
+    opinion = leave_opinion(
+        session, disclosure, body["content"], body["is_objection"], clock.now(),
+        author_id=reader, author_name=body["author_name"],
+    )
+    session.flush()
+    append_event(
+        session, clock, "disclosure.opinion_left", actor_id=reader, organization_id=disclosure.organization_id,
+        instance_id=disclosure.instance_id, after={"opinion_id": opinion.id, "is_objection": opinion.is_objection},
+    )
+    session.commit()
+    return opinion
+
+
+def _reader_id() -> int | None:
+    actor = g.get("actor")
+    return actor.id if actor is not None else None
+
+
+def _readable(disclosure_id: int) -> Disclosure:
+    statement = readable_disclosures(db_session(), _reader_id()).where(Disclosure.id == disclosure_id)
+    disclosure = db_session().scalars(statement).first()
+    if disclosure is None:
+        raise NotFound(f"公开事项不存在或不在您的可见范围内 (disclosure {disclosure_id} not found)")
+    return disclosure
