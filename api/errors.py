@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask, Response, g, jsonify
 from werkzeug.exceptions import HTTPException
 
+from api.messages import translate
 from engine.errors import (
     Conflict,
     DeploymentRefused,
@@ -119,14 +120,12 @@ def _request_errors(error: HTTPException) -> Any:
     if not messages:
         return None
     if len(messages) == 1:
-        return next(iter(messages.values()))
-    return messages
+        return translate(next(iter(messages.values())))
+    return translate(messages)
 
 
 def _is_malformed_json(errors: Any) -> bool:
-    return isinstance(errors, dict) and any("Invalid JSON" in str(v) for v in errors.values()) or (
-        isinstance(errors, list) and any("Invalid JSON" in str(v) for v in errors)
-    )
+    return "合法的 JSON" in str(errors)
 
 
 def _rollback() -> None:
