@@ -14,7 +14,7 @@ from api.cli import init_cli
 from api.config import resolve_config
 from api.database import init_database
 from api.errors import register_error_handlers
-from api.routes import audit, auth, definitions, disclosures, health, instances, tasks
+from api.routes import api_docs, audit, auth, definitions, disclosures, health, instances, tasks
 from engine.clock import SYSTEM_CLOCK
 from engine.spec_cache import SpecCache
 
@@ -41,3 +41,5 @@ def _init_api(app: Flask) -> None:
     for module in (auth, definitions, instances, tasks, disclosures, audit):
         api.register_blueprint(module.blueprint)
     app.register_blueprint(health.blueprint)
+    app.register_blueprint(api_docs.blueprint)
+    app.extensions["wf_api"] = api

@@ -18,6 +18,7 @@ blueprint.before_request(authenticate_request)
 @blueprint.response(200, VerifyResponse)
 @blueprint.doc(security=[{"bearerAuth": []}])
 def verify() -> ChainVerification:
+    """重新计算审计哈希链，指出第一条被篡改的记录 (recompute the audit chain; name the first broken event)"""
     if not may_read_audit(current_actor()):
         raise ApiError(403, "只有审计人员可以核验审计链 (only auditors may verify the audit chain)")
     return verify_chain(db_session())

@@ -19,6 +19,7 @@ blueprint = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="
 @blueprint.arguments(TokenRequest)
 @blueprint.response(201, TokenResponse)
 def create_token(credentials: dict[str, Any]) -> dict[str, Any]:
+    """用户名和密码换取令牌 (exchange a username and password for a bearer token)"""
     session = db_session()
     person = authenticate(session, credentials["username"], credentials["password"])
     if person is None:

@@ -27,6 +27,7 @@ blueprint.before_request(authenticate_request)
 @blueprint.response(200, DefinitionSchema(many=True))
 @blueprint.doc(security=[{"bearerAuth": []}])
 def list_definitions() -> list[dict[str, Any]]:
+    """列出已部署的流程定义及版本 (list deployed process definitions and versions)"""
     current_actor()
     definitions = db_session().scalars(
         select(ProcessDefinition)
@@ -41,6 +42,7 @@ def list_definitions() -> list[dict[str, Any]]:
 @blueprint.response(201, DeploymentResponse)
 @blueprint.doc(security=[{"bearerAuth": []}])
 def deploy_definition(_form: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    """部署流程：上传 BPMN（可附 DMN 与表单），内容相同则版本不变 (deploy a package; identical content keeps its version)"""
     actor = current_actor()
     if not may_deploy(actor):
         raise ApiError(403, "只有流程管理员可以部署流程 (only process owners may deploy)")

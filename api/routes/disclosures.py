@@ -26,6 +26,7 @@ blueprint.before_request(authenticate_if_present)
 @blueprint.get("")
 @blueprint.response(200, DisclosureSchema(many=True))
 def list_disclosures() -> list[Disclosure]:
+    """已公开事项，按公开范围可见 (published disclosures you may read)"""
     statement = readable_disclosures(db_session(), _reader_id())
     return list(db_session().scalars(statement.order_by(Disclosure.published_at.desc())))
 
@@ -33,12 +34,14 @@ def list_disclosures() -> list[Disclosure]:
 @blueprint.get("/<int:disclosure_id>")
 @blueprint.response(200, DisclosureSchema)
 def get_disclosure(disclosure_id: int) -> Disclosure:
+    """查看公开事项 (one disclosure)"""
     return _readable(disclosure_id)
 
 
 @blueprint.get("/<int:disclosure_id>/opinions")
 @blueprint.response(200, OpinionSchema(many=True))
 def list_opinions(disclosure_id: int) -> list[DisclosureOpinion]:
+    """公开事项收到的意见 (opinions on a disclosure)"""
     disclosure = _readable(disclosure_id)
     if _reader_id() is None:
         raise ApiError(401, "查看意见需要登录 (sign in to read opinions)")
@@ -50,6 +53,7 @@ def list_opinions(disclosure_id: int) -> list[DisclosureOpinion]:
 @blueprint.arguments(OpinionRequest)
 @blueprint.response(201, OpinionSchema)
 def add_opinion(body: dict[str, Any], disclosure_id: int) -> DisclosureOpinion:
+    """在意见反馈期内提出意见或异议 (leave an opinion or objection during the feedback window)"""
     disclosure = _readable(disclosure_id)
     reader = _reader_id()
     if reader is None and disclosure.scope != DisclosureScope.SOCIETY:

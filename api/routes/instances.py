@@ -28,6 +28,7 @@ SECURED = {"security": [{"bearerAuth": []}]}
 @blueprint.response(201, InstanceSchema)
 @blueprint.doc(**SECURED)
 def start_instance(request_body: dict[str, Any]) -> dict[str, Any]:
+    """发起流程实例 (start a process instance)"""
     actor = current_actor()
     organization_id = request_body["organization_id"] or _home_organization(actor)
     if not may_start_in(db_session(), actor, organization_id):
@@ -46,6 +47,7 @@ def start_instance(request_body: dict[str, Any]) -> dict[str, Any]:
 @blueprint.response(200, InstanceSchema)
 @blueprint.doc(**SECURED)
 def get_instance(instance_id: int) -> dict[str, Any]:
+    """查看流程实例：状态、待办任务、定时器、故障 (an instance: status, open tasks, timers, incidents)"""
     return describe_instance(_visible_instance(current_actor(), instance_id))
 
 
@@ -53,6 +55,7 @@ def get_instance(instance_id: int) -> dict[str, Any]:
 @blueprint.response(200, AuditEventSchema(many=True))
 @blueprint.doc(**SECURED)
 def get_history(instance_id: int) -> list[AuditEvent]:
+    """流程实例的审计记录，按时间先后 (the instance's audit events, oldest first)"""
     instance = _visible_instance(current_actor(), instance_id)
     return list(
         db_session().scalars(select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.seq))
@@ -64,6 +67,7 @@ def get_history(instance_id: int) -> list[AuditEvent]:
 @blueprint.response(200, InstanceSchema)
 @blueprint.doc(**SECURED)
 def cancel_instance(request_body: dict[str, Any], instance_id: int) -> dict[str, Any]:
+    """撤销流程实例 (cancel an instance)"""
     actor = _instance_manager(instance_id)
     instance = instance_service().cancel(
         instance_id, actor_id=actor.id, reason=request_body["reason"], expected_version=request_body["expected_version"]
@@ -76,6 +80,7 @@ def cancel_instance(request_body: dict[str, Any], instance_id: int) -> dict[str,
 @blueprint.response(200, InstanceSchema)
 @blueprint.doc(**SECURED)
 def suspend_instance(request_body: dict[str, Any], instance_id: int) -> dict[str, Any]:
+    """挂起流程实例 (suspend an instance)"""
     actor = _instance_manager(instance_id)
     return describe_instance(
         instance_service().suspend(instance_id, actor_id=actor.id, expected_version=request_body["expected_version"])
@@ -87,6 +92,7 @@ def suspend_instance(request_body: dict[str, Any], instance_id: int) -> dict[str
 @blueprint.response(200, InstanceSchema)
 @blueprint.doc(**SECURED)
 def resume_instance(request_body: dict[str, Any], instance_id: int) -> dict[str, Any]:
+    """恢复流程实例 (resume an instance)"""
     actor = _instance_manager(instance_id)
     return describe_instance(
         instance_service().resume(instance_id, actor_id=actor.id, expected_version=request_body["expected_version"])

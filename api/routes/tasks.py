@@ -26,6 +26,7 @@ SECURED = {"security": [{"bearerAuth": []}]}
 @blueprint.response(200, TaskPage)
 @blueprint.doc(**SECURED)
 def list_tasks(query: dict[str, Any]) -> dict[str, Any]:
+    """待办任务列表：scope=mine|group，可按状态、超期、流程、组织筛选，分页 (the inbox, filtered and paginated)"""
     actor = current_actor()
     statement = _filtered(_visible_to(actor, query["scope"]), query)
     session = db_session()
@@ -43,6 +44,7 @@ def list_tasks(query: dict[str, Any]) -> dict[str, Any]:
 @blueprint.response(200, TaskSchema)
 @blueprint.doc(**SECURED)
 def get_task(task_id: str) -> UserTask:
+    """查看任务 (one task)"""
     return _visible_task(current_actor(), task_id)
 
 
@@ -51,6 +53,7 @@ def get_task(task_id: str) -> UserTask:
 @blueprint.response(200, TaskSchema)
 @blueprint.doc(**SECURED)
 def claim_task(body: dict[str, Any], task_id: str) -> UserTask:
+    """认领任务 (claim a task)"""
     actor = current_actor()
     task = _visible_task(actor, task_id)
     if task.assignee_id is None and not is_candidate(actor, task):
@@ -63,6 +66,7 @@ def claim_task(body: dict[str, Any], task_id: str) -> UserTask:
 @blueprint.response(200, TaskSchema)
 @blueprint.doc(**SECURED)
 def unclaim_task(body: dict[str, Any], task_id: str) -> UserTask:
+    """退回认领 (give a claimed task back)"""
     actor = current_actor()
     task = _visible_task(actor, task_id)
     if task.assignee_id not in (None, actor.id):
@@ -75,6 +79,7 @@ def unclaim_task(body: dict[str, Any], task_id: str) -> UserTask:
 @blueprint.response(200, TaskSchema)
 @blueprint.doc(**SECURED)
 def delegate_task(body: dict[str, Any], task_id: str) -> UserTask:
+    """转办任务 (delegate a task to another person)"""
     actor = current_actor()
     task = _visible_task(actor, task_id)
     if not may_work_on(actor, task):
@@ -89,6 +94,7 @@ def delegate_task(body: dict[str, Any], task_id: str) -> UserTask:
 @blueprint.response(200, TaskSchema)
 @blueprint.doc(**SECURED)
 def complete_task(body: dict[str, Any], task_id: str) -> UserTask:
+    """办理任务：按表单校验提交的数据 (complete a task; the data is checked against its form)"""
     actor = current_actor()
     task = _visible_task(actor, task_id)
     if task.status == TaskStatus.OPEN and not may_work_on(actor, task):

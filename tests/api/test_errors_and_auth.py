@@ -97,3 +97,11 @@ def test_openapi_document_lists_the_contract(client):
         "/api/v1/tasks/{task_id}/delegate", "/api/v1/tasks/{task_id}/complete", "/api/v1/audit/verify",
     ):
         assert path in paths, path
+
+
+def test_the_api_page_is_browsable_without_network_assets(client):
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    assert "/api/v1/tasks/{task_id}/complete" in html and "办理任务" in html
+    assert "<script src=" not in html and "https://" not in html
