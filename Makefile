@@ -18,6 +18,11 @@ $(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Database, processes, demo data (WF_DEMO=1 unless the caller set WF_DEMO), Redis, the RQ worker
+# and the web server on 127.0.0.1:${PORT:-5000}; Ctrl-C stops them all (api/launcher/).
+run: $(STAMP)
+	exec env WF_DEMO="$${WF_DEMO-1}" $(BIN)/python -m api.launcher
+
 bench: $(STAMP)
 	$(BIN)/python bench/engine_overhead.py
 

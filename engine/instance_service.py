@@ -30,11 +30,19 @@ from engine.models import (
     ProcessDefinition,
     ProcessInstance,
     TaskStatus,
+    Timer,
+    TimerKind,
+    TimerState,
     UserTask,
 )
 from engine.service_tasks import SERVICE_HANDLERS, ServiceCall, dispatching_script_engine, load_service_handlers
 from engine.serialization import SERIALIZER_VERSION, state_from_json, state_to_json
 from engine.spec_cache import DEFAULT_SPEC_CACHE, SpecCache
+from engine.doorbell import SILENT_DOORBELL, Doorbell
+from engine.sla import fire_sla_timer
+from engine.spiff_clock import running_on
+from engine.timer_firing import FireOutcome, lock_timer
+from engine.timers import cancel_all, project_bpmn_timers
 from engine.task_projection import CandidateResolver, cancel_rows, open_rows, project_tasks
 
 from forms import SubmissionInvalid, validate_submission
@@ -50,6 +58,7 @@ class InstanceService:
         clock: Clock = SYSTEM_CLOCK,
         specs: SpecCache = DEFAULT_SPEC_CACHE,
         step_budget: int = DEFAULT_STEP_BUDGET,
+        doorbell: Doorbell = SILENT_DOORBELL,
     ):
         self.session = session
         self.clock = clock
@@ -57,7 +66,9 @@ class InstanceService:
         self.script_engine = dispatching_script_engine(self._call_service)
         self._service_context: tuple[ProcessInstance, int | None] | None = None
         self.step_budget = step_budget
+        self.doorbell = doorbell
         self._pending_audit: list[AuditEntry] = []
+        self._ring_after_commit: list[Timer] = []
         self._open_rows: list[UserTask] = []
         self._candidates = CandidateResolver(session)
 
@@ -109,6 +120,10 @@ class InstanceService:
         return self._transaction(
             lambda: self._set_suspended(instance_id, False, actor_id, expected_version)
         )
+
+    def fire_timer(self, timer_id: int) -> FireOutcome:
+        """Fire a due timer once: a BPMN timer event moves its workflow on; an SLA row reminds or escalates."""
+        return self._transaction(lambda: self._fire(timer_id))
 
     # -- command bodies -------------------------------------------------------------------
 
@@ -205,6 +220,37 @@ class InstanceService:
         self._audit(event_type, instance, actor_id, task_id=task_id, before=before, after={"assignee_id": assignee_id})
         return row
 
+    def _fire(self, timer_id: int) -> FireOutcome:
+        timer = lock_timer(self.session, timer_id)
+        if timer is None:
+            return FireOutcome.BUSY
+        if timer.state != TimerState.PENDING:
+            return FireOutcome.ALREADY_DONE
+        now = self.clock.now()
+        if timer.due_at > now:
+            return FireOutcome.EARLY
+        instance = self._load_instance(timer.instance_id, None)
+        if instance.status != InstanceStatus.RUNNING:
+            return FireOutcome.DEFERRED  # stays pending; fires once the instance runs again
+        if timer.kind != TimerKind.BPMN:
+            self._pending_audit.extend(
+                fire_sla_timer(self.session, self.clock, timer, instance, self._task_properties(instance, timer.element_id))
+            )
+            self._touch(instance)
+            return FireOutcome.FIRED if timer.state == TimerState.FIRED else FireOutcome.STALE
+        self._load_open_rows(instance)
+        workflow = self._restore(instance)
+        event = workflow.tasks.get(UUID(timer.task_id))
+        if event is None or not event.has_state(TaskState.WAITING):
+            timer.state = TimerState.CANCELLED
+            return FireOutcome.STALE
+        timer.state, timer.fired_at = TimerState.FIRED, now
+        self.session.flush()  # the re-projection below must see this occurrence as fired
+        self._audit("timer.fired", instance, None, task_id=timer.task_id, after={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()})
+        workflow.refresh_timers()
+        self._advance_and_save(instance, workflow, None)
+        return FireOutcome.FIRED
+
     def _cancel(
         self, instance_id: int, actor_id: int | None, reason: str | None, expected_version: int | None
     ) -> ProcessInstance:
@@ -214,6 +260,8 @@ class InstanceService:
         now = self.clock.now()
         for row in cancel_rows(self._load_open_rows(instance), now):
             self._audit("task.cancelled", instance, actor_id, task_id=row.id)
+        for timer in cancel_all(self.session, instance.id):
+            self._audit("timer.cancelled", instance, actor_id, task_id=timer.task_id, after={"kind": timer.kind.value})
         before = {"status": instance.status.value}
         instance.status = InstanceStatus.CANCELLED
         instance.ended_at = now
@@ -268,6 +316,12 @@ class InstanceService:
             self._audit("task.created", instance, actor_id, task_id=row.id, after=offered_to)
         for row in change.cancelled:
             self._audit("task.cancelled", instance, actor_id, task_id=row.id)
+        timers = project_bpmn_timers(self.session, instance, workflow, now)
+        for timer in timers.scheduled:
+            self._ring_after_commit.append(timer)
+            self._audit("timer.scheduled", instance, actor_id, task_id=timer.task_id, after={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()})
+        for timer in timers.cancelled:
+            self._audit("timer.cancelled", instance, actor_id, task_id=timer.task_id, after={"kind": timer.kind.value})
         if incident is not None:
             self._raise_incident(instance, incident, actor_id)
         elif workflow.is_completed():
@@ -288,6 +342,14 @@ class InstanceService:
             raise InvalidCommand(f"引擎没有名为 {name} 的服务 (no service task operation named {name!r})")
         instance, actor_id = self._service_context
         return handler(ServiceCall(self.session, self.clock, instance, actor_id, params, task_data))
+
+    def _task_properties(self, instance: ProcessInstance, element_id: str) -> dict[str, str]:
+        spec, subprocess_specs = self.specs.get(self.session, instance.definition_id)
+        for process in (spec, *subprocess_specs.values()):
+            task_spec = process.task_specs.get(element_id)
+            if task_spec is not None:
+                return (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+        return {}
 
     def _raise_incident(self, instance: ProcessInstance, report: IncidentReport, actor_id: int | None) -> None:
         instance.status = InstanceStatus.INCIDENT
@@ -396,14 +458,14 @@ class InstanceService:
         # Audit entries are chained at the very end so the chain head is locked only briefly.
         self._pending_audit = []
         self._open_rows = []
+        self._ring_after_commit = []
         try:
             # One flush at the end instead of one before every query: commands read rows they
             # have already locked, so they never need their own pending writes flushed early.
-            with self.session.no_autoflush:
+            with self.session.no_autoflush, running_on(self.clock):
                 result = command()
             append_events(self.session, self.clock, self._pending_audit)
             self.session.commit()
-            return result
         except EngineError:
             self.session.rollback()
             raise
@@ -418,6 +480,9 @@ class InstanceService:
         except BaseException:
             self.session.rollback()
             raise
+        # After the commit: a lost bell is found again by the reconciler, a rung one is harmless.
+        self.doorbell.ring([(timer.id, timer.due_at) for timer in self._ring_after_commit])
+        return result
 
 
 # Two tables: TaskStatus and InstanceStatus are str enums, so "completed" would collide as a key.

@@ -1,6 +1,7 @@
 """Every table of the engine; importing this module registers them all on `Base.metadata`."""
 from engine.models.account import ApiToken
 from engine.models.audit import AuditChainHead, AuditEvent
+from engine.models.calendar_day import CalendarDay, CalendarYear, DayKind, DaySource
 from engine.models.disclosure import Disclosure, DisclosureOpinion, DisclosureScope, DisclosureStatus
 from engine.models.definition import ProcessDefinition, ProcessDefinitionFile
 from engine.models.instance import ACTIVE_STATUSES, Incident, InstanceStatus, ProcessInstance
@@ -14,6 +15,7 @@ from engine.models.organization import (
     RoleAssignment,
 )
 from engine.models.task import TaskStatus, UserTask
+from engine.models.timer import Notification, Timer, TimerKind, TimerState
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -22,6 +24,10 @@ __all__ = [
     "ApiToken",
     "AuditChainHead",
     "AuditEvent",
+    "CalendarDay",
+    "CalendarYear",
+    "DayKind",
+    "DaySource",
     "Disclosure",
     "DisclosureOpinion",
     "DisclosureScope",
@@ -36,6 +42,10 @@ __all__ = [
     "ProcessInstance",
     "Role",
     "RoleAssignment",
+    "Notification",
     "TaskStatus",
+    "Timer",
+    "TimerKind",
+    "TimerState",
     "UserTask",
 ]

@@ -41,6 +41,10 @@ class UserTask(Base):
     due_rule: Mapped[str | None] = mapped_column(String(200))
     due_at: Mapped[datetime | None] = mapped_column(DateTime)
     follow_up_at: Mapped[datetime | None] = mapped_column(DateTime)
+    overdue: Mapped[bool] = mapped_column(default=False)
+    # Offered higher up once overdue (the escalation the process declares), besides the candidate.
+    escalated_role: Mapped[str | None] = mapped_column(String(32))
+    escalated_organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     status: Mapped[TaskStatus] = mapped_column(
         Enum(TaskStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
     )

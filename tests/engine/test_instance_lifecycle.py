@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, InvalidCommand, NotFound, SubmissionRejected
 from engine.instance_service import InstanceService
+from engine.spec_cache import SpecCache
 from engine.models import AuditEvent, InstanceStatus, TaskStatus, UserTask
 from tests.engine.conftest import deploy_fixture
 
@@ -184,9 +185,9 @@ def test_instance_state_holds_no_spec(session, service, org_tree, review_process
 
 def test_a_fresh_service_restores_from_the_database(session_factory, clock, org_tree, people, review_process):
     with session_factory() as first:
-        instance_id = InstanceService(first, clock=clock).start("review_loop", org_tree.branch_a.id).id
+        instance_id = InstanceService(first, clock=clock, specs=SpecCache()).start("review_loop", org_tree.branch_a.id).id
     with session_factory() as second:
-        service = InstanceService(second, clock=clock)
+        service = InstanceService(second, clock=clock, specs=SpecCache())
         task = only_open_task(second, instance_id)
         service.complete_task(task.id, {"title": "t"}, actor_id=people["drafter"].id)
         assert only_open_task(second, instance_id).element_id == "review"

@@ -1,0 +1,66 @@
+"""Before anything starts: the schema, processes/ and the demo data, i.e. what `flask wf migrate`,
+`wf deploy-processes` and `wf seed-demo` do, through the same engine functions."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from api.launcher import LauncherError, say
+from engine.clock import SYSTEM_CLOCK
+from engine.db import make_engine, make_session_factory, normalize_url
+from engine.demo import DEMO_PASSWORD, DEMO_PEOPLE, database_is_empty, seed_demo
+from engine.deployment import deploy_directory
+from engine.errors import DeploymentRefused
+from engine.schema import upgrade_to_head
+
+
+def prepare_database(config: Mapping[str, Any]) -> None:
+    url = config["DATABASE_URL"]
+    _ensure_sqlite_directory(url)
+    engine = make_engine(url)
+    try:
+        upgrade_to_head(engine)
+        say("数据库已是最新结构 (database schema is up to date)")
+        sessions = make_session_factory(engine)
+        with sessions() as session:
+            deployments = deploy_directory(
+                session, Path(config["PROCESSES_DIR"]), Path(config["FORMS_DIR"]), clock=SYSTEM_CLOCK
+            )
+        for deployment in deployments:
+            state = "新版本 (new version)" if deployment.created else "未变化 (unchanged)"
+            say(f"流程 (process) {deployment.definition.key} v{deployment.definition.version}: {state}")
+        if config["WF_DEMO"]:
+            with sessions() as session:
+                if database_is_empty(session):
+                    seed_demo(session, SYSTEM_CLOCK)
+                    session.commit()
+                    say("已创建演示组织和账号 (demo organisation and accounts created)")
+                else:
+                    say("数据库中已有数据，未重新创建演示数据 (database not empty; demo seed skipped)")
+    except OperationalError as error:
+        raise LauncherError(
+            f"无法连接数据库 {redacted_database_url(url)} (cannot reach the database): {error.orig}"
+        ) from error
+    except DeploymentRefused as error:
+        details = "\n".join(f"  - {p.file or ''}:{p.line or ''} [{p.code}] {p.message}" for p in error.problems)
+        raise LauncherError(f"{error.message}\n{details}") from error
+    finally:
+        engine.dispose()
+
+
+def demo_accounts() -> str:
+    return f"演示账号 (demo accounts): {', '.join(DEMO_PEOPLE)}；密码均为 (password) {DEMO_PASSWORD}"
+
+
+def redacted_database_url(url: str) -> str:
+    return make_url(normalize_url(url)).render_as_string(hide_password=True)
+
+
+def _ensure_sqlite_directory(url: str) -> None:
+    parsed = make_url(normalize_url(url))
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

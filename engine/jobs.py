@@ -1,0 +1,55 @@
+"""RQ jobs, and all RQ customisation. A job takes only ids, opens what it needs, logs its job id.
+
+Worker processes read DATABASE_URL and REDIS_URL from the environment (as `rq worker` is started
+by `make run`); the connection pool is built once per process.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+
+import redis
+from rq import Queue, get_current_job
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.db import make_engine, make_session_factory
+from engine.doorbell import RedisDoorbell
+from engine.instance_service import InstanceService
+from engine.timer_firing import FireOutcome
+
+QUEUE_NAME = "workflow"
+JOB_TIMEOUT_S = 60
+_log = logging.getLogger(__name__)
+
+
+def timer_job_id(timer_id: int, attempt: int) -> str:
+    return f"wf-timer-{timer_id}-{attempt}"
+
+
+def enqueue_fire(queue: Queue, timer_id: int, attempt: int) -> None:
+    queue.enqueue(
+        "engine.jobs.fire_timer_job", timer_id,
+        job_id=timer_job_id(timer_id, attempt), job_timeout=JOB_TIMEOUT_S, result_ttl=600, failure_ttl=86400,
+    )
+
+
+def fire_timer_job(timer_id: int) -> str:
+    job = get_current_job()
+    with _sessions()() as session:
+        service = InstanceService(session, doorbell=RedisDoorbell(_redis()))
+        outcome = service.fire_timer(timer_id)
+    if outcome == FireOutcome.EARLY:
+        _log.warning("job %s: timer %s rang early; the reconciler rings it again", job.id if job else "-", timer_id)
+    _log.info("job %s: timer %s %s", job.id if job else "-", timer_id, outcome.value)
+    return outcome.value
+
+
+@functools.cache
+def _sessions() -> sessionmaker[Session]:
+    return make_session_factory(make_engine(os.environ["DATABASE_URL"], pool_pre_ping=True))
+
+
+@functools.cache
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(os.environ["REDIS_URL"])

@@ -1,0 +1,51 @@
+"""Make SpiffWorkflow's timer events read the engine's clock instead of the wall clock.
+
+SpiffWorkflow computes and checks timer due times with `datetime.now(timezone.utc)` inside its
+timer module. The engine runs every command under an injected clock (so tests and simulations can
+skip months), so that module's `datetime` is replaced, once, with a subclass whose `now()` answers
+from the clock of the command running in the current context, and the wall clock otherwise.
+"""
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from datetime import UTC, datetime, tzinfo
+
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
+
+from engine.clock import Clock
+
+_CURRENT_CLOCK: ContextVar[Clock | None] = ContextVar("wf_current_clock", default=None)
+
+
+class _ClockedDatetime(datetime):
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+        clock = _CURRENT_CLOCK.get()
+        if clock is None:
+            return datetime.now(tz)
+        moment = clock.now().replace(tzinfo=UTC)  # engine clocks give naive UTC
+        return moment.astimezone(tz) if tz is not None else moment.replace(tzinfo=None)
+
+
+def install() -> None:
+    """Idempotent: point SpiffWorkflow's timer module at the clocked datetime."""
+    if spiff_timer.datetime is not _ClockedDatetime:
+        spiff_timer.datetime = _ClockedDatetime  # type: ignore[misc]
+
+
+@contextlib.contextmanager
+def running_on(clock: Clock) -> Iterator[None]:
+    install()
+    token = _CURRENT_CLOCK.set(clock)
+    try:
+        yield
+    finally:
+        _CURRENT_CLOCK.reset(token)
+
+
+def to_naive_utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(UTC).replace(tzinfo=None)
