@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 from flask import Flask, current_app
 
+from api.cli_calendar import calendar as calendar_commands
 from api.database import session_factory
 from engine.db import make_engine
 from engine.demo import DEMO_PEOPLE, DEMO_PASSWORD, database_is_empty, seed_demo
@@ -50,4 +51,6 @@ def seed_demo_command() -> None:
 
 
 def init_cli(app: Flask) -> None:
+    if "calendar" not in wf.commands:
+        wf.add_command(calendar_commands)
     app.cli.add_command(wf)

@@ -4,9 +4,12 @@ from __future__ import annotations
 from flask import current_app
 
 from api.database import db_session
+from engine.doorbell import SILENT_DOORBELL, RedisDoorbell
 from engine.instance_service import InstanceService
 
 
 def instance_service() -> InstanceService:
     extensions = current_app.extensions
-    return InstanceService(db_session(), clock=extensions["wf_clock"], specs=extensions["wf_spec_cache"])
+    connection = extensions.get("wf_redis")
+    doorbell = RedisDoorbell(connection, current_app.config["RQ_QUEUE"]) if connection is not None else SILENT_DOORBELL
+    return InstanceService(db_session(), clock=extensions["wf_clock"], specs=extensions["wf_spec_cache"], doorbell=doorbell)

@@ -12,7 +12,9 @@ from typing import Protocol
 
 import redis
 
-DUE_TIMERS_KEY = "wf:timers:due"  # sorted set: timer id -> due time (epoch seconds, float)
+def due_key(queue_name: str) -> str:
+    """The sorted set of bells for one queue: "timer id:attempt" -> due time (epoch seconds)."""
+    return f"wf:{queue_name}:due"
 
 
 class Doorbell(Protocol):
@@ -27,14 +29,16 @@ class SilentDoorbell:
 
 
 class RedisDoorbell:
-    def __init__(self, connection: redis.Redis):
+    def __init__(self, connection: redis.Redis, queue_name: str):
         self.connection = connection
+        self.key = due_key(queue_name)
 
     def ring(self, timers: Sequence[tuple[int, datetime]]) -> None:
         if not timers:
             return
         try:
-            self.connection.zadd(DUE_TIMERS_KEY, {str(timer_id): epoch(due) for timer_id, due in timers})
+            # New rows have had no attempt yet: their bell is "id:0".
+            self.connection.zadd(self.key, {f"{timer_id}:0": epoch(due) for timer_id, due in timers})
         except redis.RedisError:
             pass  # the row is committed; the reconciler will ring again
 

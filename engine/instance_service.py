@@ -7,6 +7,7 @@ that goes wrong before the commit rolls everything back; a stale version is a `C
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -39,7 +40,8 @@ from engine.service_tasks import SERVICE_HANDLERS, ServiceCall, dispatching_scri
 from engine.serialization import SERIALIZER_VERSION, state_from_json, state_to_json
 from engine.spec_cache import DEFAULT_SPEC_CACHE, SpecCache
 from engine.doorbell import SILENT_DOORBELL, Doorbell
-from engine.sla import fire_sla_timer
+from engine.calendar import WorkCalendar
+from engine.sla import cancel_sla, fire_sla_timer, schedule_sla
 from engine.spiff_clock import running_on
 from engine.timer_firing import FireOutcome, lock_timer
 from engine.timers import cancel_all, project_bpmn_timers
@@ -71,6 +73,8 @@ class InstanceService:
         self._ring_after_commit: list[Timer] = []
         self._open_rows: list[UserTask] = []
         self._candidates = CandidateResolver(session)
+        # A deadline in a year whose holidays are not yet published is kept, marked provisional.
+        self._calendar = WorkCalendar(session, allow_provisional=True)
 
     # -- commands -------------------------------------------------------------------------
 
@@ -317,6 +321,9 @@ class InstanceService:
         for row in change.cancelled:
             self._audit("task.cancelled", instance, actor_id, task_id=row.id)
         timers = project_bpmn_timers(self.session, instance, workflow, now)
+        timers.scheduled.extend(self._schedule_slas(change.created, workflow, now))
+        closed = {row.id for row in self._open_rows if row.status != TaskStatus.OPEN} | {row.id for row in change.cancelled}
+        timers.cancelled.extend(cancel_sla(self.session, instance.id, closed))
         for timer in timers.scheduled:
             self._ring_after_commit.append(timer)
             self._audit("timer.scheduled", instance, actor_id, task_id=timer.task_id, after={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()})
@@ -342,6 +349,14 @@ class InstanceService:
             raise InvalidCommand(f"引擎没有名为 {name} 的服务 (no service task operation named {name!r})")
         instance, actor_id = self._service_context
         return handler(ServiceCall(self.session, self.clock, instance, actor_id, params, task_data))
+
+    def _schedule_slas(self, created: list[UserTask], workflow: BpmnWorkflow, now: datetime) -> list[Timer]:
+        scheduled: list[Timer] = []
+        for row in created:
+            if row.due_rule:
+                data = workflow.get_task_from_id(UUID(row.id)).data
+                scheduled.extend(schedule_sla(self.session, self._calendar, row, data, now))
+        return scheduled
 
     def _task_properties(self, instance: ProcessInstance, element_id: str) -> dict[str, str]:
         spec, subprocess_specs = self.specs.get(self.session, instance.definition_id)

@@ -37,7 +37,8 @@ def enqueue_fire(queue: Queue, timer_id: int, attempt: int) -> None:
 def fire_timer_job(timer_id: int) -> str:
     job = get_current_job()
     with _sessions()() as session:
-        service = InstanceService(session, doorbell=RedisDoorbell(_redis()))
+        queue = job.origin if job is not None else QUEUE_NAME
+        service = InstanceService(session, doorbell=RedisDoorbell(_redis(), queue))
         outcome = service.fire_timer(timer_id)
     if outcome == FireOutcome.EARLY:
         _log.warning("job %s: timer %s rang early; the reconciler rings it again", job.id if job else "-", timer_id)

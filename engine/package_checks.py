@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.specs.base import TaskSpec
 
 from engine.bpmn.loading import LoadedProcess
+from engine.calendar import DueRuleInvalid, parse_due_rule
 from engine.errors import DeployProblem
 from engine.scripting.sandbox import check_script
 from engine.service_tasks import SERVICE_HANDLERS, load_service_handlers
@@ -71,6 +72,12 @@ def _user_task_problems(file: str | None, task_spec: TaskSpec, forms: Mapping[st
     priority = properties.get("priority")
     if priority is not None and not priority.strip().lstrip("-").isdigit():
         yield DeployProblem("bad_property", f"priority 必须是整数 (priority must be an integer): {priority!r}", file, element_id)
+    due_rule = properties.get("due_rule")
+    if due_rule is not None:
+        try:
+            parse_due_rule(due_rule)
+        except DueRuleInvalid as invalid:
+            yield DeployProblem("bad_due_rule", str(invalid), file, element_id)
     form_key = properties.get("form_key")
     if form_key is not None and form_key not in forms:
         yield DeployProblem("missing_form", f"找不到表单 (no form named {form_key!r})", file, element_id)

@@ -41,9 +41,9 @@ def load_actor(session: Session, person: Person) -> Actor:
 
 
 def is_candidate(actor: Actor, task: UserTask) -> bool:
-    if task.candidate_role is None or task.candidate_organization_id is None:
-        return False
-    return actor.holds(task.candidate_role, task.candidate_organization_id)
+    """Offered to the actor: by the task's candidate role, or by its escalation once overdue."""
+    offered = [(task.candidate_role, task.candidate_organization_id), (task.escalated_role, task.escalated_organization_id)]
+    return any(role and organization and actor.holds(role, organization) for role, organization in offered)
 
 
 def may_work_on(actor: Actor, task: UserTask) -> bool:

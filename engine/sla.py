@@ -3,12 +3,14 @@ escalation at it (flag the task overdue and offer it to the higher organisation)
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.audit import AuditEntry
+from engine.calendar import WorkCalendar, parse_due_rule
 from engine.clock import Clock
 from engine.models import (
     Notification,
@@ -24,6 +26,48 @@ from engine.models import (
 )
 
 DEFAULT_ESCALATION_ROLE = "committee_member"
+LONGEST_REMINDER_LEAD = timedelta(days=7)
+
+
+def schedule_sla(
+    session: Session, calendar: WorkCalendar, task: UserTask, data: Mapping[str, Any], now: datetime
+) -> list[Timer]:
+    """Give a new task its due date from its due rule, and rows for the reminder and the escalation."""
+    if not task.due_rule:
+        return []
+    due = parse_due_rule(task.due_rule).due_from(now, calendar, data)
+    task.due_at = due.value
+    task.follow_up_at = reminder_time(now, due.value)
+    rows = [
+        Timer(
+            instance_id=task.instance_id, task_id=task.id, element_id=task.element_id, kind=kind, due_at=moment,
+            state=TimerState.PENDING, attempts=0, created_at=now, provisional=due.provisional,
+        )
+        for kind, moment in ((TimerKind.SLA_REMINDER, task.follow_up_at), (TimerKind.SLA_ESCALATION, task.due_at))
+    ]
+    session.add_all(rows)
+    return rows
+
+
+def reminder_time(start: datetime, due: datetime) -> datetime:
+    """A fifth of the time allowed before the due date, at most a week before it."""
+    return due - min((due - start) / 5, LONGEST_REMINDER_LEAD)
+
+
+def cancel_sla(session: Session, instance_id: int, task_ids: set[str]) -> list[Timer]:
+    if not task_ids:
+        return []
+    rows = session.scalars(
+        select(Timer).where(
+            Timer.instance_id == instance_id,
+            Timer.task_id.in_(task_ids),
+            Timer.state == TimerState.PENDING,
+            Timer.kind.in_([TimerKind.SLA_REMINDER, TimerKind.SLA_ESCALATION]),
+        )
+    ).all()
+    for row in rows:
+        row.state = TimerState.CANCELLED
+    return list(rows)
 
 
 def fire_sla_timer(

@@ -28,7 +28,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SYSTEM_CLOCK, Clock
-from engine.doorbell import DUE_TIMERS_KEY, epoch
+from engine.doorbell import due_key, epoch
 from engine.jobs import enqueue_fire, timer_job_id
 from engine.spec_cache import SpecCache
 from engine.models import InstanceStatus, ProcessInstance, Timer, TimerState
@@ -53,16 +53,25 @@ def bell_member(timer_id: int, attempt: int) -> str:
 
 
 class TimerDelivery:
-    def __init__(self, sessions: sessionmaker[Session], connection: redis.Redis, queue_name: str, clock: Clock = SYSTEM_CLOCK):
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        connection: redis.Redis,
+        queue_name: str,
+        clock: Clock = SYSTEM_CLOCK,
+        stale_job_after: timedelta = STALE_JOB_AFTER,
+    ):
         self.sessions = sessions
         self.connection = connection
         self.queue = Queue(queue_name, connection=connection)
+        self.key = due_key(queue_name)
         self.clock = clock
+        self.stale_job_after = stale_job_after
         self._pop_due = connection.register_script(_POP_DUE)
 
     def tick(self, batch: int = 500) -> int:
         """Enqueue a job for every bell whose time has come; returns how many."""
-        due = self._pop_due(keys=[DUE_TIMERS_KEY], args=[epoch(self.clock.now()), batch])
+        due = self._pop_due(keys=[self.key], args=[epoch(self.clock.now()), batch])
         for member in due:
             timer_id, attempt = (int(part) for part in member.decode().split(":"))
             enqueue_fire(self.queue, timer_id, attempt)
@@ -88,7 +97,7 @@ class TimerDelivery:
                     continue
                 if timer.due_at <= now and self._job_exists(timer):
                     timer.attempts += 1  # the old job was lost mid-way: a fresh id for the new one
-                self.connection.zadd(DUE_TIMERS_KEY, {bell_member(timer.id, timer.attempts): epoch(timer.due_at)})
+                self.connection.zadd(self.key, {bell_member(timer.id, timer.attempts): epoch(timer.due_at)})
                 rung += 1
             session.commit()
         return rung
@@ -104,7 +113,7 @@ class TimerDelivery:
             time.sleep(max(0.0, TICK_S - (time.monotonic() - started)))
 
     def _has_live_bell(self, timer: Timer, now: datetime) -> bool:
-        if self.connection.zscore(DUE_TIMERS_KEY, bell_member(timer.id, timer.attempts)) is not None:
+        if self.connection.zscore(self.key, bell_member(timer.id, timer.attempts)) is not None:
             return True
         if not self._job_exists(timer):
             return False
@@ -113,7 +122,7 @@ class TimerDelivery:
         if status in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
             return True
         if status == JobStatus.STARTED and job.started_at is not None:
-            return now - job.started_at.replace(tzinfo=None) < STALE_JOB_AFTER
+            return now - job.started_at.replace(tzinfo=None) < self.stale_job_after
         return False  # finished, failed, stopped or cancelled while the row is still pending
 
     def _job_exists(self, timer: Timer) -> bool:

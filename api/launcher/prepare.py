@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from api.launcher import LauncherError, say
+from engine.calendar import seed_from_package
 from engine.clock import SYSTEM_CLOCK
 from engine.db import make_engine, make_session_factory, normalize_url
 from engine.demo import DEMO_PASSWORD, DEMO_PEOPLE, database_is_empty, seed_demo
@@ -26,6 +27,10 @@ def prepare_database(config: Mapping[str, Any]) -> None:
         upgrade_to_head(engine)
         say("数据库已是最新结构 (database schema is up to date)")
         sessions = make_session_factory(engine)
+        with sessions() as session:
+            report = seed_from_package(session, SYSTEM_CLOCK)
+            session.commit()
+        say(f"工作日历已就绪 (working-day calendar ready): {min(report.years)}–{max(report.years)}")
         with sessions() as session:
             deployments = deploy_directory(
                 session, Path(config["PROCESSES_DIR"]), Path(config["FORMS_DIR"]), clock=SYSTEM_CLOCK

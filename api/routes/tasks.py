@@ -116,6 +116,7 @@ def _visible_to(actor: Actor, scope: str) -> Select[tuple[UserTask]]:
     candidate = or_(
         false(),
         *(and_(UserTask.candidate_organization_id == org, UserTask.candidate_role == role) for org, role in actor.roles),
+        *(and_(UserTask.escalated_organization_id == org, UserTask.escalated_role == role) for org, role in actor.roles),
     )
     mine = or_(UserTask.assignee_id == actor.id, UserTask.completed_by_id == actor.id)
     if scope == "mine":

@@ -4,8 +4,10 @@ Grammar (case-insensitive, spaces optional around the unit):
 * an ISO 8601 duration on the Gregorian calendar: P3M, P1Y, P3W, P5D, PT2S, P1Y2M…
 * working days: `<amount> working [days]`, `<amount> [个]工作日`, where amount is a whole number,
   `P<n>D`, or the name of a task-data variable holding the number (`feedback_days working`);
-  optionally followed by `after` / `不含起始日` for the n-th working day after the start, or
-  `inclusive` / `含起始日` (the default: a window counted from the start day, DOMAIN.md §5.3).
+  by default a deadline: the n-th working day after the start ("decide within 3 working days";
+  5 working days from Mon 2025-09-29 is Mon 2025-10-13). Followed by `inclusive` / `含起始日` it
+  is a window counted from the start day, as 公示 periods are (DOMAIN.md §5.3); `after` /
+  `不含起始日` states the default explicitly.
 
 Times are naive UTC; days are counted in Beijing time, and a working-day deadline falls due at the
 end (24:00 Beijing time) of its last working day.
@@ -31,7 +33,7 @@ _WORKING = re.compile(
     r"(?:\s*[（(]?\s*(?P<mode>after|inclusive|不含起始日|含起始日)\s*[)）]?)?",
     re.IGNORECASE,
 )
-_EXCLUSIVE_MODES = {"after", "不含起始日"}
+_INCLUSIVE_MODES = {"inclusive", "含起始日"}
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DAYS_ONLY = re.compile(r"P(\d+)D", re.IGNORECASE)
 _OTHER_DURATION = re.compile(r"PT?\d.*", re.IGNORECASE)
@@ -55,7 +57,7 @@ class DueRule:
     period: IsoPeriod | None = None  # a calendar period, or
     working_days: int | None = None  # a fixed number of working days, or
     variable: str | None = None  # the task-data field holding the number of working days
-    inclusive: bool = True
+    inclusive: bool = False
 
     def due_from(
         self, start: datetime, calendar: WorkCalendar, data: Mapping[str, Any] | None = None
@@ -95,7 +97,7 @@ def parse_due_rule(text: str) -> DueRule:
         raise DueRuleInvalid(f"期限规则为空，应写作 {_EXAMPLES} 等 (the due rule is empty)")
     working = _WORKING.fullmatch(cleaned)
     if working is not None:
-        inclusive = (working.group("mode") or "").lower() not in _EXCLUSIVE_MODES
+        inclusive = (working.group("mode") or "").lower() in _INCLUSIVE_MODES
         return _working_rule(cleaned, working.group("amount"), inclusive)
     if cleaned[:1] in "pP":
         try:

@@ -23,6 +23,7 @@ def test_events_carry_who_what_where_and_before_after(session, history, people, 
     events = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == history.id).order_by(AuditEvent.seq)).all()
     assert [e.event_type for e in events] == [
         "instance.started", "task.created", "task.claimed", "task.completed", "task.created",
+        "timer.scheduled", "timer.scheduled",  # the review's SLA: its reminder and its escalation
     ]
     claimed = events[2]
     assert claimed.actor_id == people["drafter"].id and claimed.organization_id == org_tree.branch_a.id
@@ -33,7 +34,7 @@ def test_events_carry_who_what_where_and_before_after(session, history, people, 
 def test_untouched_chain_verifies(session, history):
     result = verify_chain(session)
     assert result.ok and result.first_bad_seq is None
-    assert result.events == session.query(AuditEvent).count() == 6
+    assert result.events == session.query(AuditEvent).count() == 8
 
 
 def test_editing_a_row_is_detected_at_that_row(session, history):
@@ -61,6 +62,6 @@ def test_deleting_a_middle_row_is_detected(session, history):
 
 def test_deleting_the_newest_rows_is_detected(session, history):
     with session.begin():
-        session.execute(text("DELETE FROM audit_events WHERE seq >= 5"))
+        session.execute(text("DELETE FROM audit_events WHERE seq >= 7"))
     result = verify_chain(session)
-    assert (result.ok, result.first_bad_seq, result.events) == (False, 5, 4)
+    assert (result.ok, result.first_bad_seq, result.events) == (False, 7, 6)

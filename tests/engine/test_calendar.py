@@ -276,18 +276,19 @@ def test_a_date_has_no_time_of_day_to_add():
 @pytest.mark.parametrize(
     ("text", "months", "working_days", "variable", "inclusive"),
     [
-        ("P3M", 3, None, None, True),
-        ("p1y", 0, None, None, True),
-        ("5 working days", None, 5, None, True),
-        ("3 working day", None, 3, None, True),
-        ("5 工作日", None, 5, None, True),
-        ("5个工作日", None, 5, None, True),
-        ("P5D working", None, 5, None, True),
+        ("P3M", 3, None, None, False),
+        ("p1y", 0, None, None, False),
+        ("5 working days", None, 5, None, False),
+        ("3 working day", None, 3, None, False),
+        ("5 工作日", None, 5, None, False),
+        ("5个工作日", None, 5, None, False),
+        ("P5D working", None, 5, None, False),
         ("5 working days after", None, 5, None, False),
         ("5 个工作日（不含起始日）", None, 5, None, False),
         ("5 working days inclusive", None, 5, None, True),
-        ("feedback_days working", None, None, "feedback_days", True),
-        ("  publicity_days   working  days ", None, None, "publicity_days", True),
+        ("5 个工作日（含起始日）", None, 5, None, True),
+        ("feedback_days working inclusive", None, None, "feedback_days", True),
+        ("  publicity_days   working  days ", None, None, "publicity_days", False),
     ],
 )
 def test_due_rules_are_parsed(text, months, working_days, variable, inclusive):
@@ -321,17 +322,17 @@ def test_bad_due_rules_are_refused_with_a_clear_message(text, message):
 def test_a_working_day_rule_falls_due_at_the_end_of_the_last_day_in_beijing(seeded):
     calendar = WorkCalendar(seeded)
     start = datetime(2025, 9, 28, 20, 0)  # 2025-09-29 04:00 in Beijing
-    window = parse_due_rule("5 working days").due_from(start, calendar)
-    assert window.value == datetime(2025, 10, 11, 16, 0)  # 2025-10-12 00:00 Beijing
-    assert window.provisional is False
-    assert window.basis.endswith("，至北京时间当日 24:00")
-    after = parse_due_rule("5 working days after").due_from(start, calendar)
-    assert after.value == datetime(2025, 10, 13, 16, 0)
+    deadline = parse_due_rule("5 working days").due_from(start, calendar)
+    assert deadline.value == datetime(2025, 10, 13, 16, 0)  # end of Mon 2025-10-13 in Beijing
+    assert deadline.provisional is False
+    assert deadline.basis.endswith("，至北京时间当日 24:00")
+    window = parse_due_rule("5 working days inclusive").due_from(start, calendar)
+    assert window.value == datetime(2025, 10, 11, 16, 0)  # the 调休 Saturday 10/11 is day 5
 
 
 def test_a_variable_rule_reads_the_task_data(seeded):
     calendar = WorkCalendar(seeded)
-    rule = parse_due_rule("feedback_days working")
+    rule = parse_due_rule("feedback_days working inclusive")
     start = datetime(2025, 9, 29, 1, 0)
     assert rule.due_from(start, calendar, {"feedback_days": 5}).value == datetime(2025, 10, 11, 16, 0)
     assert rule.due_from(start, calendar, {"feedback_days": "5"}).value == datetime(2025, 10, 11, 16, 0)
@@ -355,8 +356,9 @@ def test_a_working_day_rule_in_2027_is_refused_or_provisional(seeded):
     start = datetime(2027, 3, 1, 1, 0)
     with pytest.raises(CalendarUnknown):
         rule.due_from(start, WorkCalendar(seeded))
+    # Mon 2027-03-01 + 5 working days, counted Monday to Friday: Mon 2027-03-08.
     result = rule.due_from(start, WorkCalendar(seeded, allow_provisional=True))
-    assert (result.value, result.provisional) == (datetime(2027, 3, 5, 16, 0), True)
+    assert (result.value, result.provisional) == (datetime(2027, 3, 8, 16, 0), True)
 
 
 # --- `wf calendar` commands ------------------------------------------------------------------

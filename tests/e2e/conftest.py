@@ -1,0 +1,82 @@
+"""End-to-end timer fixtures: a real RQ worker process, the real delivery loop, real seconds.
+
+Each test gets its own queue (and so its own bell set in Redis), and the worker runs against the
+same database the test uses.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import redis
+
+from engine.db import normalize_url
+from engine.timer_delivery import TimerDelivery
+from tests.engine.conftest import org_tree  # noqa: F401  (the organisation tree fixture)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def queue_name() -> str:
+    return f"wf-e2e-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def start_worker(database_url: str, redis_url: str, queue_name: str) -> Iterator[Callable[[], subprocess.Popen]]:
+    workers: list[subprocess.Popen] = []
+
+    def start() -> subprocess.Popen:
+        env = {**os.environ, "DATABASE_URL": normalize_url(database_url), "REDIS_URL": redis_url}
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "rq.cli", "worker", "--worker-class", "rq.worker.SimpleWorker", "--url", redis_url,
+             "--path", str(ROOT), "--name",
+             f"{queue_name}-{len(workers)}", queue_name],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        kill_group(worker)
+
+
+def kill_group(process: subprocess.Popen) -> None:
+    """The worker and the work horse it forked for the current job."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def delivery(session_factory, redis_url: str, queue_name: str) -> Iterator[TimerDelivery]:  # type: ignore[no-untyped-def]
+    connection = redis.Redis.from_url(redis_url)
+    deliverer = TimerDelivery(session_factory, connection, queue_name, stale_job_after=timedelta(seconds=2))
+    stop = threading.Event()
+    thread = threading.Thread(target=deliverer.run, kwargs={"stop": stop.is_set}, daemon=True)
+    thread.start()
+    yield deliverer
+    stop.set()
+    thread.join(timeout=10)
+    connection.close()
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, message: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s: {message}")
