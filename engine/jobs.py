@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import time
 
 import redis
 from rq import Queue, get_current_job
@@ -15,11 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.db import make_engine, make_session_factory
 from engine.doorbell import RedisDoorbell
+from engine.errors import Conflict
 from engine.instance_service import InstanceService
 from engine.timer_firing import FireOutcome
 
 QUEUE_NAME = "workflow"
 JOB_TIMEOUT_S = 60
+CONFLICT_RETRIES = 8
 _log = logging.getLogger(__name__)
 
 
@@ -36,14 +39,27 @@ def enqueue_fire(queue: Queue, timer_id: int, attempt: int) -> None:
 
 def fire_timer_job(timer_id: int) -> str:
     job = get_current_job()
-    with _sessions()() as session:
-        queue = job.origin if job is not None else QUEUE_NAME
-        service = InstanceService(session, doorbell=RedisDoorbell(_redis(), queue))
-        outcome = service.fire_timer(timer_id)
+    queue = job.origin if job is not None else QUEUE_NAME
+    outcome = _fire_with_retries(timer_id, queue)
     if outcome == FireOutcome.EARLY:
         _log.warning("job %s: timer %s rang early; the reconciler rings it again", job.id if job else "-", timer_id)
     _log.info("job %s: timer %s %s", job.id if job else "-", timer_id, outcome.value)
     return outcome.value
+
+
+def _fire_with_retries(timer_id: int, queue: str) -> FireOutcome:
+    """A conflict is another writer holding the instance or, on SQLite, the database for a moment:
+    try again shortly rather than fail the job and wait for the reconciler."""
+    for attempt in range(1, CONFLICT_RETRIES + 1):
+        with _sessions()() as session:
+            service = InstanceService(session, doorbell=RedisDoorbell(_redis(), queue))
+            try:
+                return service.fire_timer(timer_id)
+            except Conflict:
+                if attempt == CONFLICT_RETRIES:
+                    raise
+        time.sleep(0.01 * attempt)
+    raise AssertionError("unreachable")
 
 
 @functools.cache

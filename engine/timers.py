@@ -37,7 +37,19 @@ def waiting_timer_events(workflow: BpmnWorkflow) -> dict[str, tuple[Task, dateti
     return found
 
 
+def has_timer_events(workflow: BpmnWorkflow) -> bool:
+    """Whether the process (or anything it calls) declares a timer event at all."""
+    specs = [workflow.spec, *workflow.subprocess_specs.values()]
+    return any(
+        isinstance(getattr(task_spec, "event_definition", None), TimerEventDefinition)
+        for spec in specs
+        for task_spec in spec.task_specs.values()
+    )
+
+
 def project_bpmn_timers(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime) -> TimerChange:
+    if not has_timer_events(workflow):
+        return TimerChange([], [])  # nothing to project, and no query for the rows
     waiting = waiting_timer_events(workflow)
     rows = {row.task_id: row for row in pending_timers(session, instance.id, TimerKind.BPMN)}
     scheduled, cancelled = [], []

@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from api.auth import BEARER_SCHEME, authenticate_request, current_actor
+from api.auth import authenticate_request, current_actor
 from api.database import db_session
 from api.errors import ApiError
 from api.schemas import DefinitionSchema, DeployForm, DeploymentResponse

@@ -3,7 +3,6 @@ everything, after a worker died while firing, a thousand at once — each fired 
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
