@@ -139,6 +139,7 @@ class CommandBase:
             # have already locked, so they never need their own pending writes flushed early.
             with self.session.no_autoflush, running_on(self.clock):
                 result = command()
+            self.session.flush()
             append_events(self.session, self.clock, self._pending_audit)
             self.session.commit()
         except EngineError:

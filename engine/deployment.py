@@ -17,6 +17,7 @@ from engine.errors import Conflict, DeploymentRefused, DeployProblem
 from engine.models import ProcessDefinition, ProcessDefinitionFile
 from engine.package_checks import form_keys, package_problems
 from engine.serialization import SERIALIZER_VERSION, spec_to_json
+from engine.start_timers import schedule_start_timers
 from forms import FormDefinition, FormDefinitionError, parse_form_definition
 
 
@@ -139,6 +140,7 @@ def _store_new_version(
     )
     session.add(definition)
     session.flush()
+    schedule_start_timers(session, definition, loaded.spec, clock)
     append_event(
         session,
         clock,

@@ -11,11 +11,13 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
 
-from engine.audit import jsonable
+from engine.audit import AuditEntry, jsonable
+from engine.calendar.due_rules import to_beijing_date
 from engine.calendar import WorkCalendar
 from engine.clock import SYSTEM_CLOCK, Clock
 from engine.command_base import CommandBase
@@ -27,6 +29,7 @@ from engine.models import (
     InstanceStatus,
     Organization,
     Person,
+    ProcessDefinition,
     ProcessInstance,
     TaskStatus,
     Timer,
@@ -40,6 +43,7 @@ from engine.sla import cancel_sla, fire_sla_timer, schedule_sla
 from engine.spec_cache import DEFAULT_SPEC_CACHE, SpecCache
 from engine.task_projection import CandidateResolver, cancel_rows, project_tasks
 from engine.timer_firing import FireOutcome, lock_timer
+from engine.start_timers import mark_start_timers_fired, next_occurrence, start_row, start_timers, target_organizations
 from engine.timers import cancel_all, project_bpmn_timers
 from forms import SubmissionInvalid, validate_submission
 
@@ -142,6 +146,7 @@ class InstanceService(CommandBase):
         workflow.task_tree.data.update(data)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(data)
+        mark_start_timers_fired(workflow)
         now = self.clock.now()
         instance = ProcessInstance(
             definition_id=definition.id,
@@ -227,6 +232,8 @@ class InstanceService(CommandBase):
         now = self.clock.now()
         if timer.due_at > now:
             return FireOutcome.EARLY
+        if timer.kind == TimerKind.START:
+            return self._fire_start(timer, now)
         instance = self._load_instance(timer.instance_id, None)
         if instance.status != InstanceStatus.RUNNING:
             return FireOutcome.DEFERRED  # stays pending; fires once the instance runs again
@@ -248,6 +255,44 @@ class InstanceService(CommandBase):
         workflow.refresh_timers()
         self._advance_and_save(instance, workflow, None)
         return FireOutcome.FIRED
+
+    def _fire_start(self, timer: Timer, now: datetime) -> FireOutcome:
+        """A timer start event: one instance per target organisation, then the next occurrence."""
+        definition = self.session.get(ProcessDefinition, timer.definition_id)
+        spec, _ = self.specs.get(self.session, timer.definition_id)
+        scheduled = next((t for t in start_timers(spec) if t.element_id == timer.element_id), None)
+        if definition is None or scheduled is None:
+            timer.state = TimerState.CANCELLED
+            return FireOutcome.STALE
+        timer.state, timer.fired_at = TimerState.FIRED, now
+        business_key = f"{definition.key}@{to_beijing_date(timer.due_at).isoformat()}"
+        started = [
+            self._start(definition.key, organization_id, business_key, {"scheduled_for": timer.due_at.isoformat()}, None, definition.version).id
+            for organization_id in target_organizations(self.session, scheduled.targets)
+            if not self._already_started(definition.key, organization_id, business_key)
+        ]
+        following = next_occurrence(scheduled, timer.due_at)
+        if following is not None:
+            row = start_row(definition.id, timer.element_id, following, now)
+            self.session.add(row)
+            self._ring_after_commit.append(row)
+        self._pending_audit.append(
+            AuditEntry(
+                "timer.fired",
+                after={"process_key": definition.key, "version": definition.version, "element_id": timer.element_id,
+                       "started_instances": started, "next_due_at": following.isoformat() if following else None},
+            )
+        )
+        return FireOutcome.FIRED
+
+    def _already_started(self, process_key: str, organization_id: int, business_key: str) -> bool:
+        return self.session.scalar(
+            select(ProcessInstance.id).where(
+                ProcessInstance.process_key == process_key,
+                ProcessInstance.organization_id == organization_id,
+                ProcessInstance.business_key == business_key,
+            )
+        ) is not None
 
     def _cancel(
         self, instance_id: int, actor_id: int | None, reason: str | None, expected_version: int | None

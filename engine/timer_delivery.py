@@ -24,7 +24,7 @@ from typing import IO
 import redis
 from rq import Queue
 from rq.job import Job, JobStatus
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SYSTEM_CLOCK, Clock
@@ -84,11 +84,11 @@ class TimerDelivery:
             # Timers of suspended instances or instances with an incident wait for them to run again.
             timers = session.scalars(
                 select(Timer)
-                .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+                .outerjoin(ProcessInstance, ProcessInstance.id == Timer.instance_id)
                 .where(
                     Timer.state == TimerState.PENDING,
                     Timer.due_at <= now + LOOKAHEAD,
-                    ProcessInstance.status == InstanceStatus.RUNNING,
+                    or_(Timer.instance_id.is_(None), ProcessInstance.status == InstanceStatus.RUNNING),
                 )
             ).all()
             rung = 0

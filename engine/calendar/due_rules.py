@@ -85,6 +85,11 @@ class DueRule:
         return value
 
 
+def to_beijing_date(moment: datetime) -> date:
+    """The calendar day in China of a naive UTC moment."""
+    return (moment + CHINA_UTC_OFFSET).date()
+
+
 def end_of_china_day(day: date) -> datetime:
     """24:00 Beijing time at the end of `day`, as naive UTC."""
     return datetime.combine(day + timedelta(days=1), time()) - CHINA_UTC_OFFSET

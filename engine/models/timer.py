@@ -19,6 +19,7 @@ class TimerKind(enum.StrEnum):
     BPMN = "bpmn"  # a timer event waiting in a workflow (boundary or intermediate catch)
     SLA_REMINDER = "sla_reminder"  # remind the people a user task waits on, before it is due
     SLA_ESCALATION = "sla_escalation"  # at the due time: flag overdue, offer it higher up
+    START = "start"  # a timer start event of a deployed process: start its instances
 
 
 class TimerState(enum.StrEnum):
@@ -36,8 +37,10 @@ class Timer(Base):
     __table_args__ = (Index("ix_timers_pending_due", "state", "due_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)
-    task_id: Mapped[str] = mapped_column(String(36))  # the waiting timer event, or the user task of an SLA
+    # A start timer belongs to a deployed version, not to an instance (it creates them).
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    definition_id: Mapped[int | None] = mapped_column(ForeignKey("process_definitions.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))  # the waiting timer event, the user task of an SLA, or ""
     element_id: Mapped[str] = mapped_column(String(200))
     kind: Mapped[TimerKind] = mapped_column(_enum(TimerKind))
     due_at: Mapped[datetime] = mapped_column(DateTime)
