@@ -14,7 +14,18 @@ from api.cli import init_cli
 from api.config import resolve_config
 from api.database import init_database
 from api.errors import register_error_handlers
-from api.routes import api_docs, audit, auth, calendar, definitions, disclosures, health, instances, tasks
+from api.routes import (
+    api_docs,
+    audit,
+    auth,
+    calendar,
+    definitions,
+    disclosures,
+    health,
+    instances,
+    notifications,
+    tasks,
+)
 from engine.clock import SYSTEM_CLOCK
 from engine.spec_cache import SpecCache
 
@@ -38,7 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _init_api(app: Flask) -> None:
     api = Api(app, spec_kwargs={"info": {"description": "党组织工作流引擎 REST API (Party workflow engine)"}})
     api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
-    for module in (auth, definitions, instances, tasks, disclosures, calendar, audit):
+    for module in (auth, definitions, instances, tasks, notifications, disclosures, calendar, audit):
         api.register_blueprint(module.blueprint)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(api_docs.blueprint)

@@ -132,6 +132,10 @@ class TaskPage(Schema):
 class CompleteTaskRequest(StrictSchema):
     data = fields.Dict(keys=fields.String(), load_default=dict)
     expected_version = fields.Integer(strict=True, load_default=None)
+    # Optional guards: a client that names the process or instance it means is told when the
+    # task belongs to another one, instead of completing it.
+    process_key = fields.String(load_default=None)
+    instance_id = fields.Integer(strict=True, load_default=None)
 
 
 class DelegateTaskRequest(StrictSchema):

@@ -97,6 +97,11 @@ def complete_task(body: dict[str, Any], task_id: str) -> UserTask:
     """办理任务：按表单校验提交的数据 (complete a task; the data is checked against its form)"""
     actor = current_actor()
     task = _visible_task(actor, task_id)
+    if (body["process_key"] not in (None, task.process_key)) or (body["instance_id"] not in (None, task.instance_id)):
+        raise ApiError(
+            422, "该任务属于另一个流程 (the task belongs to another process or instance)",
+            code="task_mismatch", errors={"task_id": [task_id]},
+        )
     if task.status == TaskStatus.OPEN and not may_work_on(actor, task):
         raise ApiError(403, "您不能办理该任务 (you may not complete this task)")
     instance_service().complete_task(

@@ -129,3 +129,29 @@ def test_claim_and_stale_version(client, login, demo, disclosure_deployed):
 def test_audit_verify_is_for_auditors(client, login, disclosure_deployed):
     assert client.get("/api/v1/audit/verify", headers=login("auditor")).json["ok"] is True
     assert_error_shape(client.get("/api/v1/audit/verify", headers=login("drafter")), 403, "forbidden")
+
+
+def test_a_task_of_another_process_is_refused_when_the_client_names_its_process(client, login, demo, session, disclosure_deployed):
+    (plan,) = start(client, login, organization_id=demo.branch1.id).json["open_tasks"]
+    events = session.query(AuditEvent).count()
+    body = {"data": {}, "process_key": "member_development"}
+    response = client.post(f"/api/v1/tasks/{plan['id']}/complete", json=body, headers=login("drafter"))
+    assert_error_shape(response, 422, "task_mismatch")
+    response = client.post(f"/api/v1/tasks/{plan['id']}/complete", json={"data": {}, "instance_id": 99999}, headers=login("drafter"))
+    assert_error_shape(response, 422, "task_mismatch")
+    assert session.query(AuditEvent).count() == events
+
+
+def test_notifications_list_and_mark_read(client, login, demo, session, clock):
+    from engine.models import Notification, Person
+
+    secretary = session.query(Person).filter_by(username="secretary").one()
+    session.add(Notification(person_id=secretary.id, kind="reminder", message="任务即将到期", created_at=clock.now()))
+    session.commit()
+    listed = client.get("/api/v1/notifications", headers=login("secretary")).json
+    assert [n["message"] for n in listed] == ["任务即将到期"]
+    assert client.get("/api/v1/notifications", headers=login("drafter")).json == []
+    assert_error_shape(client.post(f"/api/v1/notifications/{listed[0]['id']}/read", headers=login("drafter")), 404, "not_found")
+    read = client.post(f"/api/v1/notifications/{listed[0]['id']}/read", headers=login("secretary"))
+    assert read.status_code == 200 and read.json["read_at"] is not None
+    assert client.get("/api/v1/notifications", headers=login("secretary")).json == []
