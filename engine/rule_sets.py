@@ -1,0 +1,111 @@
+"""Rule sets as data: the deadlines and limits of a regulation version, each naming its article.
+
+A rule set lives in `processes/rules/<name>_<version>.json`. Article numbers shift between
+versions, so every rule is cited as (version, article), never as a bare article. An instance keeps
+the rule set it started under.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.calendar import DueRuleInvalid, parse_due_rule
+from engine.errors import NotFound
+
+RULES_DIR = Path(__file__).resolve().parents[1] / "processes" / "rules"
+KINDS = frozenset({
+    "deadline", "hard_limit", "earliest", "window", "cycle", "period", "minimum", "maximum", "minimum_age", "flag",
+    "advisory",
+})
+TAGS = frozenset({"S", "S-local", "R", "M"})  # seen in a source, local rule, reported, from memory (DOMAIN.md)
+
+
+class RuleSetInvalid(ValueError):
+    """A rule-set file that cannot be used; the message names the file and the rule."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    value: str | int
+    kind: str
+    version: str
+    article: str
+    tag: str
+    text: str
+    configurable: bool
+
+    @property
+    def citation(self) -> str:
+        """How a deadline names its basis, e.g. 《…》（2014）§13."""
+        return f"{self.version} {self.article}"
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    name: str
+    version: str
+    title: str
+    rules: Mapping[str, Rule]
+
+    def rule(self, key: str) -> Rule:
+        if key not in self.rules:
+            raise NotFound(f"规则集 {self.name} {self.version} 中没有规则 {key} (no rule {key!r} in this rule set)")
+        return self.rules[key]
+
+
+def load_rule_set(name: str, version: str, directory: Path = RULES_DIR) -> RuleSet:
+    path = directory / f"{name}_{version}.json"
+    if not path.exists():
+        raise NotFound(f"规则集不存在 (no rule set {name} {version})")
+    return parse_rule_set(json.loads(path.read_text(encoding="utf-8")), path.name)
+
+
+def available_versions(name: str, directory: Path = RULES_DIR) -> list[str]:
+    return sorted(path.stem[len(name) + 1:] for path in directory.glob(f"{name}_*.json"))
+
+
+def parse_rule_set(raw: Mapping[str, Any], source: str) -> RuleSet:
+    version = _text(raw, "version", source)
+    rules = {key: _rule(key, spec, version, source) for key, spec in _mapping(raw, "rules", source).items()}
+    return RuleSet(_text(raw, "rule_set", source), version, _text(raw, "title", source), rules)
+
+
+def _rule(key: str, spec: Any, version: str, source: str) -> Rule:
+    where = f"{source}: {key}"
+    if not isinstance(spec, Mapping):
+        raise RuleSetInvalid(f"{where}: 规则必须是对象 (a rule must be an object)")
+    kind, tag = spec.get("kind"), spec.get("tag")
+    if kind not in KINDS:
+        raise RuleSetInvalid(f"{where}: 未知的规则类型 (unknown kind) {kind!r}")
+    if tag not in TAGS:
+        raise RuleSetInvalid(f"{where}: 来源标记须为 {sorted(TAGS)} (tag must be one of them), got {tag!r}")
+    value = spec.get("value")
+    if isinstance(value, str):
+        try:
+            parse_due_rule(value)
+        except DueRuleInvalid as invalid:
+            raise RuleSetInvalid(f"{where}: {invalid}") from None
+    elif not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+        raise RuleSetInvalid(f"{where}: 取值须为期限或正整数 (value must be a duration or a positive integer)")
+    article = spec.get("article")
+    if not isinstance(article, str) or not article.startswith("§"):
+        raise RuleSetInvalid(f"{where}: 每条规则须注明条款，如 §13 (every rule names its article)")
+    return Rule(key, value, kind, version, article, tag, str(spec.get("text", "")), bool(spec.get("configurable", False)))
+
+
+def _text(raw: Mapping[str, Any], field: str, source: str) -> str:
+    value = raw.get(field)
+    if not isinstance(value, str) or not value:
+        raise RuleSetInvalid(f"{source}: 缺少 {field} (missing {field})")
+    return value
+
+
+def _mapping(raw: Mapping[str, Any], field: str, source: str) -> Mapping[str, Any]:
+    value = raw.get(field)
+    if not isinstance(value, Mapping) or not value:
+        raise RuleSetInvalid(f"{source}: 缺少 {field} (missing {field})")
+    return value
