@@ -7,6 +7,7 @@ from typing import Any
 
 import redis
 from flask import Flask
+from werkzeug.routing import BaseConverter
 from flask_smorest import Api
 
 from api.auth import BEARER_SCHEME
@@ -14,6 +15,7 @@ from api.cli import init_cli
 from api.config import resolve_config
 from api.database import init_database
 from api.errors import register_error_handlers
+from api.request_guards import install_request_guards
 from api.routes import (
     api_docs,
     audit,
@@ -30,13 +32,27 @@ from engine.clock import SYSTEM_CLOCK
 from engine.spec_cache import SpecCache
 
 
+class IdConverter(BaseConverter):
+    """Path ids: positive and small enough for an INTEGER column; anything else is a plain 404."""
+
+    regex = r"[1-9][0-9]{0,8}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
+    app.url_map.converters["id"] = IdConverter
     app.config.update(resolve_config(config))
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["wf_clock"] = app.config.get("CLOCK") or SYSTEM_CLOCK
     app.extensions["wf_spec_cache"] = SpecCache()
     init_database(app)
+    install_request_guards(app)
     if app.config["REDIS_URL"]:
         app.extensions["wf_redis"] = redis.Redis.from_url(app.config["REDIS_URL"])
     _init_api(app)
@@ -49,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _init_api(app: Flask) -> None:
     api = Api(app, spec_kwargs={"info": {"description": "党组织工作流引擎 REST API (Party workflow engine)"}})
     api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
+    api.register_converter(IdConverter, lambda _converter: {"type": "integer", "minimum": 1, "maximum": 999_999_999})
     for module in (auth, definitions, instances, tasks, notifications, disclosures, calendar, audit):
         api.register_blueprint(module.blueprint)
     app.register_blueprint(health.blueprint)

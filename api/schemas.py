@@ -4,6 +4,14 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields, validate
 
 
+# Ids and versions fit a 32-bit integer column everywhere (SQLite and PostgreSQL alike).
+MAX_ID = 2**31 - 1
+
+
+def Identifier(**kwargs: object) -> fields.Integer:  # noqa: N802  (reads as a field type)
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)  # type: ignore[arg-type]
+
+
 class StrictSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -42,7 +50,7 @@ class DeployForm(Schema):
 
 class StartInstanceRequest(StrictSchema):
     process_key = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    organization_id = fields.Integer(strict=True, load_default=None)
+    organization_id = Identifier(load_default=None)
     business_key = fields.String(load_default=None, validate=validate.Length(max=200))
     data = fields.Dict(keys=fields.String(), load_default=dict)
 
@@ -95,7 +103,7 @@ class InstanceSchema(Schema):
 
 
 class InstanceCommandRequest(StrictSchema):
-    expected_version = fields.Integer(strict=True, load_default=None)
+    expected_version = Identifier(load_default=None)
     reason = fields.String(load_default=None, validate=validate.Length(max=500))
 
 
@@ -117,8 +125,8 @@ class TaskQuery(StrictSchema):
     state = fields.String(load_default="open", validate=validate.OneOf(["open", "completed", "cancelled", "any"]))
     overdue = fields.Boolean(load_default=None)
     process_key = fields.String(load_default=None)
-    organization_id = fields.Integer(load_default=None)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    organization_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
@@ -131,20 +139,20 @@ class TaskPage(Schema):
 
 class CompleteTaskRequest(StrictSchema):
     data = fields.Dict(keys=fields.String(), load_default=dict)
-    expected_version = fields.Integer(strict=True, load_default=None)
+    expected_version = Identifier(load_default=None)
     # Optional guards: a client that names the process or instance it means is told when the
     # task belongs to another one, instead of completing it.
     process_key = fields.String(load_default=None)
-    instance_id = fields.Integer(strict=True, load_default=None)
+    instance_id = Identifier(load_default=None)
 
 
 class DelegateTaskRequest(StrictSchema):
-    person_id = fields.Integer(strict=True, required=True)
-    expected_version = fields.Integer(strict=True, load_default=None)
+    person_id = Identifier(required=True)
+    expected_version = Identifier(load_default=None)
 
 
 class TaskCommandRequest(StrictSchema):
-    expected_version = fields.Integer(strict=True, load_default=None)
+    expected_version = Identifier(load_default=None)
 
 
 class VerifyResponse(Schema):

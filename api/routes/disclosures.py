@@ -31,14 +31,14 @@ def list_disclosures() -> list[Disclosure]:
     return list(db_session().scalars(statement.order_by(Disclosure.published_at.desc())))
 
 
-@blueprint.get("/<int:disclosure_id>")
+@blueprint.get("/<id:disclosure_id>")
 @blueprint.response(200, DisclosureSchema)
 def get_disclosure(disclosure_id: int) -> Disclosure:
     """查看公开事项 (one disclosure)"""
     return _readable(disclosure_id)
 
 
-@blueprint.get("/<int:disclosure_id>/opinions")
+@blueprint.get("/<id:disclosure_id>/opinions")
 @blueprint.response(200, OpinionSchema(many=True))
 def list_opinions(disclosure_id: int) -> list[DisclosureOpinion]:
     """公开事项收到的意见 (opinions on a disclosure)"""
@@ -49,7 +49,7 @@ def list_opinions(disclosure_id: int) -> list[DisclosureOpinion]:
     return list(db_session().scalars(statement.order_by(DisclosureOpinion.id)))
 
 
-@blueprint.post("/<int:disclosure_id>/opinions")
+@blueprint.post("/<id:disclosure_id>/opinions")
 @blueprint.arguments(OpinionRequest)
 @blueprint.response(201, OpinionSchema)
 def add_opinion(body: dict[str, Any], disclosure_id: int) -> DisclosureOpinion:

@@ -43,7 +43,7 @@ def start_instance(request_body: dict[str, Any]) -> dict[str, Any]:
     return describe_instance(instance)
 
 
-@blueprint.get("/<int:instance_id>")
+@blueprint.get("/<id:instance_id>")
 @blueprint.response(200, InstanceSchema)
 @blueprint.doc(**SECURED)
 def get_instance(instance_id: int) -> dict[str, Any]:
@@ -51,7 +51,7 @@ def get_instance(instance_id: int) -> dict[str, Any]:
     return describe_instance(_visible_instance(current_actor(), instance_id))
 
 
-@blueprint.get("/<int:instance_id>/history")
+@blueprint.get("/<id:instance_id>/history")
 @blueprint.response(200, AuditEventSchema(many=True))
 @blueprint.doc(**SECURED)
 def get_history(instance_id: int) -> list[AuditEvent]:
@@ -62,7 +62,7 @@ def get_history(instance_id: int) -> list[AuditEvent]:
     )
 
 
-@blueprint.post("/<int:instance_id>/cancel")
+@blueprint.post("/<id:instance_id>/cancel")
 @blueprint.arguments(InstanceCommandRequest)
 @blueprint.response(200, InstanceSchema)
 @blueprint.doc(**SECURED)
@@ -75,7 +75,7 @@ def cancel_instance(request_body: dict[str, Any], instance_id: int) -> dict[str,
     return describe_instance(instance)
 
 
-@blueprint.post("/<int:instance_id>/suspend")
+@blueprint.post("/<id:instance_id>/suspend")
 @blueprint.arguments(InstanceCommandRequest)
 @blueprint.response(200, InstanceSchema)
 @blueprint.doc(**SECURED)
@@ -87,7 +87,7 @@ def suspend_instance(request_body: dict[str, Any], instance_id: int) -> dict[str
     )
 
 
-@blueprint.post("/<int:instance_id>/resume")
+@blueprint.post("/<id:instance_id>/resume")
 @blueprint.arguments(InstanceCommandRequest)
 @blueprint.response(200, InstanceSchema)
 @blueprint.doc(**SECURED)

@@ -47,7 +47,7 @@ def list_notifications(query: dict[str, Any]) -> list[Notification]:
     return list(db_session().scalars(statement.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(200)))
 
 
-@blueprint.post("/<int:notification_id>/read")
+@blueprint.post("/<id:notification_id>/read")
 @blueprint.response(200, NotificationSchema)
 @blueprint.doc(**SECURED)
 def mark_read(notification_id: int) -> Notification:

@@ -105,3 +105,14 @@ def test_the_api_page_is_browsable_without_network_assets(client):
     html = page.get_data(as_text=True)
     assert "/api/v1/tasks/{task_id}/complete" in html and "办理任务" in html
     assert "<script src=" not in html and "https://" not in html
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"process_key": "a\u0000b"}, {"process_key": "x", "data": {"note": ["ok", "bad\u0000"]}}, {"process_key": "x", "data": {"k\u0000": 1}}],
+    ids=["field", "nested", "key"],
+)
+def test_text_no_database_can_store_is_refused_before_anything_runs(client, login, session, body):
+    events = session.query(AuditEvent).count()
+    assert_error_shape(client.post("/api/v1/process-instances", json=body, headers=login("drafter")), 422, "validation_failed")
+    assert session.query(AuditEvent).count() == events

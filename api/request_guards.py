@@ -1,0 +1,37 @@
+"""Refuse text no database column can hold, before any view sees it: NUL characters (PostgreSQL
+text cannot store them) and lone surrogates (not valid Unicode), anywhere in the query string,
+the path or a JSON body."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask, request
+
+from api.errors import ApiError
+
+_FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
+MESSAGE = "含有不允许的字符（如 NUL） (contains a character that cannot be stored, such as NUL)"
+
+
+def install_request_guards(app: Flask) -> None:
+    app.before_request(_refuse_unstorable_text)
+
+
+def _refuse_unstorable_text() -> None:
+    if _FORBIDDEN.search(request.path) or any(_FORBIDDEN.search(k) or _FORBIDDEN.search(v) for k, v in request.args.items(multi=True)):
+        raise ApiError(422, MESSAGE, code="validation_failed", errors={"_request": [MESSAGE]})
+    if request.is_json:
+        body = request.get_json(silent=True)
+        if body is not None and _contains_forbidden(body):
+            raise ApiError(422, MESSAGE, code="validation_failed", errors={"_schema": [MESSAGE]})
+
+
+def _contains_forbidden(value: Any) -> bool:
+    if isinstance(value, str):
+        return _FORBIDDEN.search(value) is not None
+    if isinstance(value, dict):
+        return any(_contains_forbidden(k) or _contains_forbidden(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_contains_forbidden(item) for item in value)
+    return False
