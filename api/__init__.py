@@ -16,6 +16,7 @@ from api.config import resolve_config
 from api.database import init_database
 from api.errors import register_error_handlers
 from api.request_guards import install_request_guards
+from api.security_headers import install_security_headers
 from api.routes import (
     api_docs,
     audit,
@@ -53,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["wf_spec_cache"] = SpecCache()
     init_database(app)
     install_request_guards(app)
+    install_security_headers(app)
     if app.config["REDIS_URL"]:
         app.extensions["wf_redis"] = redis.Redis.from_url(app.config["REDIS_URL"])
     _init_api(app)

@@ -24,6 +24,10 @@ DEFAULTS: dict[str, Any] = {
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
     "JSON_AS_ASCII": False,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": True,  # relaxed only in demo mode, which serves plain http on 127.0.0.1
+    "DEBUG": False,
 }
 
 _FROM_ENVIRONMENT = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "WF_DEMO")
@@ -37,6 +41,8 @@ def resolve_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]
         if value:
             config[name] = value
     config["WF_DEMO"] = str(config["WF_DEMO"]).lower() in _TRUE
+    if config["WF_DEMO"]:
+        config["SESSION_COOKIE_SECURE"] = False
     config.update(overrides or {})
     if not config["SECRET_KEY"]:
         if not (config["WF_DEMO"] or config.get("TESTING")):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.clock import SYSTEM_CLOCK, Clock
+from engine.errors import EngineError
 from engine.models import ApiToken, Person
 
 DEFAULT_TOKEN_LIFETIME = timedelta(hours=12)
@@ -23,14 +24,41 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
-def authenticate(session: Session, username: str, password: str) -> Person | None:
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+
+class AccountLocked(EngineError):
+    code = "account_locked"
+
+
+def authenticate(session: Session, username: str, password: str, *, clock: Clock = SYSTEM_CLOCK) -> Person | None:
+    """The person, or None for a wrong username or password. After MAX_FAILED_LOGINS failures in a
+    row the account is locked for LOCKOUT (AccountLocked), even for the right password; the caller
+    commits, so the count survives."""
     person = session.scalars(select(Person).where(Person.username == username)).first()
+    now = clock.now()
+    if person is not None and person.locked_until is not None and person.locked_until > now:
+        raise AccountLocked(
+            f"密码错误次数过多，账号已暂时锁定至 {person.locked_until:%H:%M} UTC (too many failed logins; locked for now)"
+        )
     stored = person.password_hash if person is not None and person.password_hash else _DUMMY_HASH
     try:
         _HASHER.verify(stored, password)
     except (VerificationError, InvalidHashError):
+        if person is not None:
+            _count_failure(person, now)
         return None
-    return person if person is not None and person.password_hash else None
+    if person is None or not person.password_hash:
+        return None
+    person.failed_logins, person.locked_until = 0, None
+    return person
+
+
+def _count_failure(person: Person, now: datetime) -> None:
+    person.failed_logins = (person.failed_logins or 0) + 1
+    if person.failed_logins >= MAX_FAILED_LOGINS:
+        person.failed_logins, person.locked_until = 0, now + LOCKOUT
 
 
 def issue_token(
