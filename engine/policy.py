@@ -63,9 +63,14 @@ def may_see_task(actor: Actor, task: UserTask) -> bool:
     )
 
 
+READ_ONLY_ROLES = frozenset({Role.AUDITOR.value})
+
+
 def may_start_in(session: Session, actor: Actor, organization_id: int) -> bool:
-    """Anyone holding a role in the organisation or one of its ancestors may start a process there."""
-    return bool(_organization_and_ancestors(session, organization_id) & actor.organizations())
+    """Anyone holding a role in the organisation or one of its ancestors may start a process there,
+    except through a read-only role: an auditor reads history but changes nothing."""
+    scope = _organization_and_ancestors(session, organization_id)
+    return any(org in scope and role not in READ_ONLY_ROLES for org, role in actor.roles)
 
 
 def may_oversee(session: Session, actor: Actor, organization_id: int) -> bool:
