@@ -12,7 +12,8 @@ from collections.abc import Iterator, Mapping
 from SpiffWorkflow.specs.base import TaskSpec
 
 from engine.bpmn.loading import LoadedProcess
-from engine.calendar import DueRuleInvalid, parse_due_rule
+from engine.calendar import DueRuleInvalid
+from engine.due_rule_text import check_due_rule_text
 from engine.errors import DeployProblem
 from engine.scripting.sandbox import check_script
 from engine.service_tasks import SERVICE_HANDLERS, load_service_handlers
@@ -74,7 +75,7 @@ def _user_task_problems(file: str | None, task_spec: TaskSpec, forms: Mapping[st
     due_rule = properties.get("due_rule")
     if due_rule is not None:
         try:
-            parse_due_rule(due_rule)
+            check_due_rule_text(due_rule)
         except DueRuleInvalid as invalid:
             yield DeployProblem("bad_due_rule", str(invalid), file, element_id)
     form_key = properties.get("form_key")

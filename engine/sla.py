@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.audit import AuditEntry
-from engine.calendar import WorkCalendar, parse_due_rule
+from engine.calendar import WorkCalendar
+from engine.due_rule_text import resolve_due_rule
 from engine.clock import Clock
 from engine.models import (
     Notification,
@@ -35,7 +36,8 @@ def schedule_sla(
     """Give a new task its due date from its due rule, and rows for the reminder and the escalation."""
     if not task.due_rule:
         return []
-    due = parse_due_rule(task.due_rule).due_from(now, calendar, data)
+    resolved = resolve_due_rule(task.due_rule, data)
+    due = resolved.rule.due_from(resolved.anchor or now, calendar, data)
     task.due_at = due.value
     task.follow_up_at = reminder_time(now, due.value)
     rows = [
