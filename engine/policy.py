@@ -92,3 +92,17 @@ def may_deploy(actor: Actor) -> bool:
 
 def may_read_audit(actor: Actor) -> bool:
     return actor.holds(Role.AUDITOR) or actor.holds(Role.ADMIN)
+
+
+# Roles whose work needs members' personal records, within their organisation and below.
+PERSONNEL_ROLES = frozenset({Role.BRANCH_SECRETARY.value, Role.COMMITTEE_MEMBER.value, Role.PROCESS_OWNER.value})
+
+
+def may_read_person(session: Session, actor: Actor, person_id: int, organization_ids: list[int]) -> bool:
+    if person_id == actor.id or actor.holds(Role.AUDITOR) or actor.holds(Role.ADMIN):
+        return True
+    for organization_id in organization_ids:
+        scope = _organization_and_ancestors(session, organization_id)
+        if any(org in scope and role in PERSONNEL_ROLES for org, role in actor.roles):
+            return True
+    return False

@@ -1,17 +1,42 @@
-"""GET /api/v1/audit/verify: recompute the hash chain and name the first broken event."""
+"""The audit log for auditors: the events (e.g. who read whose record) and the chain check that
+names the first event edited or deleted."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask_smorest import Blueprint
+from marshmallow import fields, validate
+from sqlalchemy import select
 
 from api.auth import authenticate_request, current_actor
 from api.database import db_session
 from api.errors import ApiError
-from api.schemas import VerifyResponse
+from api.schemas import AuditEventSchema, StrictSchema, VerifyResponse
 from engine.audit import ChainVerification, verify_chain
+from engine.models import AuditEvent
 from engine.policy import may_read_audit
 
 blueprint = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="审计 (audit)")
 blueprint.before_request(authenticate_request)
+
+
+class EventQuery(StrictSchema):
+    event_type = fields.String(load_default=None)
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+@blueprint.get("/events")
+@blueprint.arguments(EventQuery, location="query")
+@blueprint.response(200, AuditEventSchema(many=True))
+@blueprint.doc(security=[{"bearerAuth": []}])
+def list_events(query: dict[str, Any]) -> list[AuditEvent]:
+    """审计事件，最新在前，可按类型筛选（如 person.read：谁在何时查看了谁的信息）(audit events, newest first)"""
+    if not may_read_audit(current_actor()):
+        raise ApiError(403, "只有审计人员可以查看审计记录 (only auditors may read the audit log)")
+    statement = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(query["limit"])
+    if query["event_type"]:
+        statement = statement.where(AuditEvent.event_type == query["event_type"])
+    return list(db_session().scalars(statement))
 
 
 @blueprint.get("/verify")

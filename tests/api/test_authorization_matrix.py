@@ -3,7 +3,7 @@
 The table is the specification. The resource is a disclosure review started by `drafter` in
 第一党支部 (branch1), waiting at the plan, which is offered to drafters of branch1. `member4` and
 `member5` (secretary of 第二党支部) belong to the other organisation; `member1` is a plain member
-of branch1; `admin`, `owner`, `auditor` and `committee` hold their roles in the 党委 above it.
+of branch1, whose personal record only roles that need it may read; `admin`, `owner`, `auditor` and `committee` hold their roles in the 党委 above it.
 An instance or task a person may not see answers 404, so ids reveal nothing.
 """
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from engine.models import Person
 from tests.conftest import FIXTURES
 
 PROCESS = (FIXTURES.parents[2] / "processes" / "disclosure_review.bpmn").read_bytes()
@@ -36,11 +37,13 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "verify audit chain": (200,  403,  200,    403,      403,    403,      403,     403,    403,    403),
     "read disclosures":   (200,  200,  200,    200,      200,    200,      200,     200,    200,    200),
     "override calendar":  (200,  403,  403,    403,      403,    403,      403,     403,    403,    403),
+    "read member1 record": (200, 200,  200,    200,      404,    200,      404,     200,    404,    404),
+    "read audit events":  (200,  403,  200,    403,      403,    403,      403,     403,    403,    403),
 }
 
 
 class World:
-    def __init__(self, client, login, demo):  # type: ignore[no-untyped-def]
+    def __init__(self, client, login, demo, session):  # type: ignore[no-untyped-def]
         self.client, self.login, self.demo = client, login, demo
         upload = {"file": (io.BytesIO(PROCESS), "disclosure_review.bpmn")}
         deployed = client.post("/api/v1/process-definitions", data=upload, headers=login("owner"),
@@ -51,6 +54,7 @@ class World:
         assert started.status_code == 201, started.json
         self.instance = started.json
         self.plan_id = self.instance["open_tasks"][0]["id"]
+        self.member1_id = session.query(Person).filter_by(username="member1").one().id
 
     def request(self, action: str, username: str) -> int:
         call = ACTIONS[action]
@@ -76,6 +80,8 @@ ACTIONS: dict[str, Callable[[World, dict[str, str]], Any]] = {
     "complete plan task": lambda w, h: w.client.post(f"/api/v1/tasks/{w.plan_id}/complete", headers=h, json={"data": PLAN}),
     "verify audit chain": lambda w, h: w.client.get("/api/v1/audit/verify", headers=h),
     "read disclosures": lambda w, h: w.client.get("/api/v1/disclosures", headers=h),
+    "read member1 record": lambda w, h: w.client.get(f"/api/v1/people/{w.member1_id}", headers=h),
+    "read audit events": lambda w, h: w.client.get("/api/v1/audit/events", headers=h),
     "override calendar": lambda w, h: w.client.put(
         "/api/v1/calendar/2026-05-06", headers=h, json={"is_workday": False, "reason": "单位调整"}),
 }
@@ -88,6 +94,6 @@ def test_the_matrix_covers_every_action_and_account():
 
 
 @pytest.mark.parametrize(("action", "account", "expected"), CASES, ids=[f"{a}-{u}" for a, u, _ in CASES])
-def test_authorization(client, login, demo, action, account, expected):
-    world = World(client, login, demo)
+def test_authorization(client, login, demo, session, action, account, expected):
+    world = World(client, login, demo, session)
     assert world.request(action, account) == expected
