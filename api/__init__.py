@@ -1,6 +1,7 @@
 """The Flask application: REST API under /api/v1, health check, (later) the web pages."""
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -61,6 +62,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _init_api(app)
     register_error_handlers(app)
     init_cli(app)
+    if app.config["WEB_PAGES"]:
+        # Pages depend on the API, not the other way round: loaded by name, never imported here.
+        importlib.import_module("web").init_app(app)
     logging.getLogger("engine").setLevel(logging.INFO)
     return app
 

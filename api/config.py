@@ -28,6 +28,8 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": True,  # relaxed only in demo mode, which serves plain http on 127.0.0.1
     "DEBUG": False,
+    "WEB_PAGES": True,
+    "WTF_CSRF_TIME_LIMIT": 3600,
 }
 
 _FROM_ENVIRONMENT = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "WF_DEMO")

@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, g, jsonify
+from flask import Flask, Response, g, jsonify, request
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from api.messages import translate
@@ -64,12 +65,30 @@ class ApiError(Exception):
 
 
 def error_response(status: int, code: str, message: str, errors: Any = None) -> Response:
+    if _wants_page():
+        return _error_page(status, message)
     body: dict[str, Any] = {"code": code, "status": status, "message": message}
     if errors is not None:
         body["errors"] = errors
     response = jsonify(body)
     response.status_code = status
     return response
+
+
+def _wants_page() -> bool:
+    """A browser asking for a page gets a page; the API and anything asking for JSON get JSON."""
+    if request.path.startswith("/api/") or request.path == "/healthz":
+        return False
+    accepted = request.accept_mimetypes
+    return accepted.best_match(["application/json", "text/html"]) == "text/html"
+
+
+def _error_page(status: int, message: str) -> Response:
+    html = (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{status}</title></head>'
+        '<body><h1>{status}</h1><p>{message}</p><p><a href="/">返回首页 (home)</a></p></body></html>'
+    ).format(status=status, message=escape(message))
+    return Response(html, status=status, mimetype="text/html")
 
 
 def register_error_handlers(app: Flask) -> None:

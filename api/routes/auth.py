@@ -8,11 +8,10 @@ from flask import current_app, request
 from flask_smorest import Blueprint
 
 from api.database import db_session
-from api.errors import ApiError
 from api.schemas import TokenRequest, TokenResponse
 from api.auth import authenticate_request
-from engine.accounts import AccountLocked, authenticate, issue_token, revoke_token
-from engine.demo import DEMO_PEOPLE
+from api.sign_in import check_credentials
+from engine.accounts import issue_token, revoke_token
 
 blueprint = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录与令牌 (sign-in and tokens)")
 
@@ -22,18 +21,9 @@ blueprint = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="
 @blueprint.response(201, TokenResponse)
 def create_token(credentials: dict[str, Any]) -> dict[str, Any]:
     """用户名和密码换取令牌 (exchange a username and password for a bearer token)"""
+    person = check_credentials(credentials["username"], credentials["password"])
     session = db_session()
     clock = current_app.extensions["wf_clock"]
-    try:
-        person = authenticate(session, credentials["username"], credentials["password"], clock=clock)
-    except AccountLocked as locked:
-        raise ApiError(429, locked.message, code=locked.code) from None
-    finally:
-        session.commit()  # the failure count, or its reset, whatever the outcome
-    if person is None:
-        raise ApiError(401, "用户名或密码错误 (wrong username or password)", code="invalid_credentials")
-    if person.username in DEMO_PEOPLE and not current_app.config["WF_DEMO"]:
-        raise ApiError(401, "演示账号仅在演示模式下可用 (demo accounts work only with WF_DEMO=1)", code="invalid_credentials")
     lifetime = timedelta(hours=current_app.config["TOKEN_LIFETIME_HOURS"])
     token, record = issue_token(session, person, clock=clock, lifetime=lifetime)
     session.commit()

@@ -155,3 +155,16 @@ def test_notifications_list_and_mark_read(client, login, demo, session, clock):
     read = client.post(f"/api/v1/notifications/{listed[0]['id']}/read", headers=login("secretary"))
     assert read.status_code == 200 and read.json["read_at"] is not None
     assert client.get("/api/v1/notifications", headers=login("secretary")).json == []
+
+
+def test_delegation_stays_within_the_candidates(client, login, demo, session, disclosure_deployed):
+    from engine.models import Person, Role, RoleAssignment
+
+    (plan,) = start(client, login, organization_id=demo.branch1.id).json["open_tasks"]
+    member1 = session.query(Person).filter_by(username="member1").one()
+    refused = client.post(f"/api/v1/tasks/{plan['id']}/delegate", json={"person_id": member1.id}, headers=login("drafter"))
+    assert "person_id" in assert_error_shape(refused, 422, "validation_failed")["errors"]
+    session.add(RoleAssignment(person_id=member1.id, organization_id=demo.branch1.id, role=Role.DRAFTER))
+    session.commit()
+    delegated = client.post(f"/api/v1/tasks/{plan['id']}/delegate", json={"person_id": member1.id}, headers=login("drafter"))
+    assert delegated.status_code == 200 and delegated.json["assignee_id"] == member1.id

@@ -1,0 +1,84 @@
+"""Sign in, sign out, and the signed-in person's home page with their inbox."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
+from sqlalchemy import and_, false, or_, select
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from api.database import db_session
+from api.errors import ApiError
+from api.sign_in import check_credentials
+from engine.models import Person, TaskStatus, UserTask
+from engine.policy import Actor, load_actor
+
+blueprint = Blueprint("web", __name__, template_folder="templates")
+
+
+class SignInForm(FlaskForm):
+    username = StringField("用户名 (username)", validators=[DataRequired(), Length(max=64)])
+    password = PasswordField("密码 (password)", validators=[DataRequired(), Length(max=256)])
+
+
+class SignOutForm(FlaskForm):
+    """Only a CSRF token: signing out is a POST a foreign page cannot forge."""
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    form = SignInForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            person = check_credentials(form.username.data or "", form.password.data or "")
+        except ApiError as refused:
+            error = refused.message
+        else:
+            session.clear()  # a new session id for the new identity
+            session["person_id"] = person.id
+            return redirect(url_for("web.home"))
+    elif form.errors:
+        error = "请求已过期或不完整，请重新提交 (the form expired or is incomplete; please submit again)"
+    return render_template("login.html", form=form, error=error), 200 if error is None else 400
+
+
+@blueprint.post("/logout")
+def logout() -> ResponseReturnValue:
+    if not SignOutForm().validate_on_submit():
+        return render_template("message.html", title="无法退出 (cannot sign out)",
+                               message="请求已过期，请返回重试 (the request expired; go back and try again)"), 400
+    session.clear()
+    return redirect(url_for("web.login"))
+
+
+@blueprint.get("/")
+def home() -> ResponseReturnValue:
+    person = _signed_in()
+    if person is None:
+        return redirect(url_for("web.login"))
+    actor = load_actor(db_session(), person)
+    return render_template("home.html", person=person, tasks=_inbox(actor), sign_out=SignOutForm(),
+                           clock_now=current_app.extensions["wf_clock"].now())
+
+
+def _signed_in() -> Person | None:
+    person_id = session.get("person_id")
+    return db_session().get(Person, person_id) if isinstance(person_id, int) else None
+
+
+def _inbox(actor: Actor) -> list[UserTask]:
+    offered = or_(
+        false(),
+        *(and_(UserTask.candidate_organization_id == org, UserTask.candidate_role == role) for org, role in actor.roles),
+        *(and_(UserTask.escalated_organization_id == org, UserTask.escalated_role == role) for org, role in actor.roles),
+    )
+    mine = or_(UserTask.assignee_id == actor.id, and_(UserTask.assignee_id.is_(None), offered))
+    statement = (
+        select(UserTask)
+        .where(UserTask.status == TaskStatus.OPEN, mine)
+        .order_by(UserTask.overdue.desc(), UserTask.due_at, UserTask.priority.desc(), UserTask.created_at)
+        .limit(100)
+    )
+    return list(db_session().scalars(statement))
