@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.models import Organization, Person, Role, RoleAssignment, UserTask
+from engine.models import Organization, Person, ProcessInstance, Role, RoleAssignment, UserTask
 
 
 @dataclass(frozen=True)
@@ -106,3 +106,21 @@ def may_read_person(session: Session, actor: Actor, person_id: int, organization
         if any(org in scope and role in PERSONNEL_ROLES for org, role in actor.roles):
             return True
     return False
+
+
+def may_see_instance(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
+    if instance.started_by_id == actor.id or actor.holds(Role.AUDITOR) or actor.holds(Role.ADMIN):
+        return True
+    if may_oversee(session, actor, instance.organization_id):
+        return True
+    tasks = session.scalars(select(UserTask).where(UserTask.instance_id == instance.id))
+    return any(may_see_task(actor, task) for task in tasks)
+
+
+def may_manage_instance(actor: Actor, instance: ProcessInstance) -> bool:
+    """Cancel, suspend, resume: whoever started it, the branch's secretary, an administrator."""
+    return (
+        instance.started_by_id == actor.id
+        or actor.holds(Role.ADMIN)
+        or actor.holds(Role.BRANCH_SECRETARY, instance.organization_id)
+    )

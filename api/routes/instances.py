@@ -13,8 +13,8 @@ from api.errors import ApiError
 from api.schemas import AuditEventSchema, InstanceCommandRequest, InstanceSchema, StartInstanceRequest
 from api.services import instance_service
 from engine.errors import NotFound
-from engine.models import AuditEvent, ProcessInstance, Role, TaskStatus, UserTask
-from engine.policy import Actor, may_oversee, may_see_task, may_start_in
+from engine.models import AuditEvent, ProcessInstance, TaskStatus, UserTask
+from engine.policy import Actor, may_manage_instance, may_see_instance, may_start_in
 
 blueprint = Blueprint(
     "instances", __name__, url_prefix="/api/v1/process-instances", description="流程实例 (process instances)"
@@ -134,25 +134,15 @@ def _home_organization(actor: Actor) -> int:
 def _visible_instance(actor: Actor, instance_id: int) -> ProcessInstance:
     session = db_session()
     instance = session.get(ProcessInstance, instance_id)
-    if instance is None or not _may_see_instance(actor, instance):
+    if instance is None or not may_see_instance(session, actor, instance):
         # The same answer whether it does not exist or is not yours: ids leak nothing.
         raise NotFound(f"流程实例不存在 (process instance {instance_id} not found)")
     return instance
 
 
-def _may_see_instance(actor: Actor, instance: ProcessInstance) -> bool:
-    if instance.started_by_id == actor.id or actor.holds(Role.AUDITOR) or actor.holds(Role.ADMIN):
-        return True
-    if may_oversee(db_session(), actor, instance.organization_id):
-        return True
-    tasks = db_session().scalars(select(UserTask).where(UserTask.instance_id == instance.id))
-    return any(may_see_task(actor, task) for task in tasks)
-
-
 def _instance_manager(instance_id: int) -> Actor:
     actor = current_actor()
     instance = _visible_instance(actor, instance_id)
-    manages = actor.holds(Role.ADMIN) or actor.holds(Role.BRANCH_SECRETARY, instance.organization_id)
-    if not (manages or instance.started_by_id == actor.id):
+    if not may_manage_instance(actor, instance):
         raise ApiError(403, "只有发起人、支部书记或管理员可以操作流程实例 (only the starter, the branch secretary or an admin)")
     return actor

@@ -168,3 +168,25 @@ def test_delegation_stays_within_the_candidates(client, login, demo, session, di
     session.commit()
     delegated = client.post(f"/api/v1/tasks/{plan['id']}/delegate", json={"person_id": member1.id}, headers=login("drafter"))
     assert delegated.status_code == 200 and delegated.json["assignee_id"] == member1.id
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (
+            b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;">'
+            b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;">]><lolz>&lol3;</lolz>',
+            "doctype_forbidden",
+        ),
+        (
+            (FIXTURES / "sandbox" / "script_task.bpmn").read_bytes().replace(b"SCRIPT_UNDER_TEST", b"import os"),
+            "script_rejected",
+        ),
+    ],
+    ids=["billion-laughs", "script-import"],
+)
+def test_hostile_bpmn_is_refused_and_the_server_keeps_serving(client, login, session, content, code):
+    response = upload(client, login("owner"), "hostile.bpmn", content)
+    assert code in {p["code"] for p in assert_error_shape(response, 422, "deployment_refused")["errors"]}
+    assert session.query(ProcessDefinition).count() == 0
+    assert client.get("/api/v1/process-definitions", headers=login("owner")).status_code == 200
