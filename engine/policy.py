@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from engine.models import Organization, Person, ProcessInstance, Role, RoleAssignment, UserTask
@@ -124,3 +124,17 @@ def may_manage_instance(actor: Actor, instance: ProcessInstance) -> bool:
         or actor.holds(Role.ADMIN)
         or actor.holds(Role.BRANCH_SECRETARY, instance.organization_id)
     )
+
+
+def offered_to(actor: Actor) -> ColumnElement[bool]:
+    """SQL for "offered to this actor": a candidate by role and organisation, or by escalation."""
+    return or_(
+        false(),
+        *(and_(UserTask.candidate_organization_id == org, UserTask.candidate_role == role) for org, role in actor.roles),
+        *(and_(UserTask.escalated_organization_id == org, UserTask.escalated_role == role) for org, role in actor.roles),
+    )
+
+
+def inbox_of(actor: Actor) -> ColumnElement[bool]:
+    """Assigned to the actor, or offered to them and not yet claimed by anyone."""
+    return or_(UserTask.assignee_id == actor.id, and_(UserTask.assignee_id.is_(None), offered_to(actor)))

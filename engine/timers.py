@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task, TaskState
@@ -37,14 +39,22 @@ def waiting_timer_events(workflow: BpmnWorkflow) -> dict[str, tuple[Task, dateti
     return found
 
 
+_DECLARES_TIMERS: WeakKeyDictionary[BpmnProcessSpec, bool] = WeakKeyDictionary()
+
+
 def has_timer_events(workflow: BpmnWorkflow) -> bool:
-    """Whether the process (or anything it calls) declares a timer event at all."""
-    specs = [workflow.spec, *workflow.subprocess_specs.values()]
-    return any(
-        isinstance(getattr(task_spec, "event_definition", None), TimerEventDefinition)
-        for spec in specs
-        for task_spec in spec.task_specs.values()
-    )
+    """Whether the process (or anything it calls) declares a timer event at all; remembered per
+    cached spec, since it is asked after every command."""
+    answer = _DECLARES_TIMERS.get(workflow.spec)
+    if answer is None:
+        specs = [workflow.spec, *workflow.subprocess_specs.values()]
+        answer = any(
+            isinstance(getattr(task_spec, "event_definition", None), TimerEventDefinition)
+            for spec in specs
+            for task_spec in spec.task_specs.values()
+        )
+        _DECLARES_TIMERS[workflow.spec] = answer
+    return answer
 
 
 def project_bpmn_timers(session: Session, instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime) -> TimerChange:

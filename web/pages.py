@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
@@ -12,7 +12,7 @@ from api.database import db_session
 from api.errors import ApiError
 from api.sign_in import check_credentials
 from engine.models import Person, TaskStatus, UserTask
-from engine.policy import Actor, load_actor
+from engine.policy import Actor, inbox_of, load_actor
 
 blueprint = Blueprint("web", __name__, template_folder="templates")
 
@@ -69,15 +69,9 @@ def _signed_in() -> Person | None:
 
 
 def _inbox(actor: Actor) -> list[UserTask]:
-    offered = or_(
-        false(),
-        *(and_(UserTask.candidate_organization_id == org, UserTask.candidate_role == role) for org, role in actor.roles),
-        *(and_(UserTask.escalated_organization_id == org, UserTask.escalated_role == role) for org, role in actor.roles),
-    )
-    mine = or_(UserTask.assignee_id == actor.id, and_(UserTask.assignee_id.is_(None), offered))
     statement = (
         select(UserTask)
-        .where(UserTask.status == TaskStatus.OPEN, mine)
+        .where(UserTask.status == TaskStatus.OPEN, inbox_of(actor))
         .order_by(UserTask.overdue.desc(), UserTask.due_at, UserTask.priority.desc(), UserTask.created_at)
         .limit(100)
     )

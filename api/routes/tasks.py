@@ -5,7 +5,7 @@ from typing import Any
 
 from flask import current_app
 from flask_smorest import Blueprint
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from api.auth import authenticate_request, current_actor
 from api.database import db_session
@@ -14,7 +14,7 @@ from api.schemas import CompleteTaskRequest, DelegateTaskRequest, TaskCommandReq
 from api.services import instance_service
 from engine.errors import NotFound
 from engine.models import Person, TaskStatus, UserTask
-from engine.policy import Actor, is_candidate, load_actor, may_see_task, may_work_on
+from engine.policy import Actor, inbox_of, is_candidate, load_actor, may_see_task, may_work_on, offered_to
 
 blueprint = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务 (the task inbox)")
 blueprint.before_request(authenticate_request)
@@ -124,18 +124,13 @@ def _visible_task(actor: Actor, task_id: str) -> UserTask:
 
 
 def _visible_to(actor: Actor, scope: str) -> Select[tuple[UserTask]]:
-    candidate = or_(
-        false(),
-        *(and_(UserTask.candidate_organization_id == org, UserTask.candidate_role == role) for org, role in actor.roles),
-        *(and_(UserTask.escalated_organization_id == org, UserTask.escalated_role == role) for org, role in actor.roles),
-    )
     mine = or_(UserTask.assignee_id == actor.id, UserTask.completed_by_id == actor.id)
     if scope == "mine":
         condition = mine
     elif scope == "group":
-        condition = and_(candidate, or_(UserTask.assignee_id.is_(None), UserTask.assignee_id == actor.id))
+        condition = inbox_of(actor)
     else:
-        condition = or_(mine, candidate)
+        condition = or_(mine, offered_to(actor))
     return select(UserTask).where(condition)
 
 
