@@ -1,5 +1,5 @@
 """Every table of the engine; importing this module registers them all on `Base.metadata`."""
-from engine.models.account import ApiToken
+from engine.models.account import ApiToken, FailedLogin
 from engine.models.audit import AuditChainHead, AuditEvent
 from engine.models.calendar_day import CalendarDay, CalendarYear, DayKind, DaySource
 from engine.models.disclosure import Disclosure, DisclosureOpinion, DisclosureScope, DisclosureStatus
@@ -32,6 +32,7 @@ __all__ = [
     "DisclosureOpinion",
     "DisclosureScope",
     "DisclosureStatus",
+    "FailedLogin",
     "Incident",
     "InstanceStatus",
     "Organization",

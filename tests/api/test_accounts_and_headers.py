@@ -64,3 +64,12 @@ def test_an_unexpected_error_is_a_plain_500_without_a_traceback(app, client):
     body = assert_error_shape(response, 500, "internal_error")
     assert "secret detail" not in response.get_data(as_text=True) and "Traceback" not in str(body)
     assert not app.debug
+
+
+def test_many_failures_from_one_address_across_accounts_are_slowed_down(client, demo, clock):
+    usernames = ["member1", "member2", "member3", "member4", "member5"]
+    for attempt in range(20):
+        assert_error_shape(sign_in(client, "guess", username=usernames[attempt % 5]), 401, "invalid_credentials")
+    assert_error_shape(sign_in(client, username="reviewer"), 429, "too_many_requests")  # even a right password
+    clock.advance(timedelta(minutes=11))
+    assert sign_in(client, username="reviewer").status_code == 201
