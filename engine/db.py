@@ -1,7 +1,9 @@
 """Database plumbing: the declarative base, engine creation and the SQLite settings we rely on."""
 from __future__ import annotations
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+import enum
+
+from sqlalchemy import Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
@@ -16,6 +18,12 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def string_enum(kind: type[enum.Enum], length: int = 32) -> Enum:
+    """An enum column stored as its values in a plain string column, alike on SQLite and PostgreSQL
+    (no native enum type to migrate when a value is added)."""
+    return Enum(kind, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 def normalize_url(url: str) -> str:

@@ -65,12 +65,6 @@ class ScriptRejected(EngineError):
     code = "script_rejected"
 
 
-class Forbidden(EngineError):
-    """The actor may not do this to this resource."""
-
-    code = "forbidden"
-
-
 class SubmissionRejected(EngineError):
     """Task data that fails its form; `errors` maps each bad field to its messages."""
 

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SYSTEM_CLOCK, Clock
 from engine.doorbell import due_key, epoch
+from engine.instance_service import InstanceService
 from engine.jobs import enqueue_fire, timer_job_id
 from engine.spec_cache import SpecCache
 from engine.models import InstanceStatus, ProcessInstance, Timer, TimerState
@@ -174,8 +175,6 @@ def fire_due_timers(
 ) -> list[tuple[int, str]]:
     """Fire every pending timer that is due, in due order, until none is left (firing one may make
     another due). Without Redis: tests with an injected clock, and a last-resort sweep."""
-    from engine.instance_service import InstanceService
-
     fired: list[tuple[int, str]] = []
     specs = specs or SpecCache()
     while len(fired) < limit:

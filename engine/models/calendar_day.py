@@ -4,10 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import Boolean, Date, DateTime, Enum, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.db import Base
+from engine.db import Base, string_enum
 
 
 class DayKind(enum.StrEnum):
@@ -23,18 +23,15 @@ class DaySource(enum.StrEnum):
     RULE = "rule"  # Mon–Fri filler for a year an administrator published by hand
 
 
-def _enum(kind: type[enum.StrEnum]) -> Enum:
-    return Enum(kind, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
-
 
 class CalendarDay(Base):
     __tablename__ = "calendar_days"
 
     date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
     is_workday: Mapped[bool] = mapped_column(Boolean)
-    kind: Mapped[DayKind] = mapped_column(_enum(DayKind))
+    kind: Mapped[DayKind] = mapped_column(string_enum(DayKind))
     name: Mapped[str | None] = mapped_column(String(100))  # e.g. 国庆节
-    source: Mapped[DaySource] = mapped_column(_enum(DaySource))
+    source: Mapped[DaySource] = mapped_column(string_enum(DaySource))
     reason: Mapped[str | None] = mapped_column(String(500))  # why an administrator changed it
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
@@ -46,7 +43,7 @@ class CalendarYear(Base):
     __tablename__ = "calendar_years"
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    source: Mapped[DaySource] = mapped_column(_enum(DaySource))
+    source: Mapped[DaySource] = mapped_column(string_enum(DaySource))
     source_version: Mapped[str | None] = mapped_column(String(64))  # e.g. "chinesecalendar 1.11.0"
     complete: Mapped[bool] = mapped_column(Boolean)
     seeded_at: Mapped[dt.datetime] = mapped_column(DateTime)

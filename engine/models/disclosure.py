@@ -4,10 +4,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Enum, ForeignKey, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.db import Base
+from engine.db import Base, string_enum
 
 
 class DisclosureScope(enum.StrEnum):
@@ -23,9 +23,6 @@ class DisclosureStatus(enum.StrEnum):
     ARCHIVED = "archived"
 
 
-def _enum(kind: type[enum.StrEnum]) -> Enum:
-    return Enum(kind, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
-
 
 class Disclosure(Base):
     __tablename__ = "disclosures"
@@ -35,10 +32,10 @@ class Disclosure(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text)
-    scope: Mapped[DisclosureScope] = mapped_column(_enum(DisclosureScope))
+    scope: Mapped[DisclosureScope] = mapped_column(string_enum(DisclosureScope))
     methods: Mapped[list[str]] = mapped_column(JSON)
     feedback_days: Mapped[int]
-    status: Mapped[DisclosureStatus] = mapped_column(_enum(DisclosureStatus), index=True)
+    status: Mapped[DisclosureStatus] = mapped_column(string_enum(DisclosureStatus), index=True)
     published_at: Mapped[datetime] = mapped_column(DateTime)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     archived_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -4,10 +4,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum, ForeignKey, String, Text
+from sqlalchemy import DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engine.db import Base
+from engine.db import Base, string_enum
 from engine.models.definition import ProcessDefinition
 
 
@@ -31,7 +31,7 @@ class ProcessInstance(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     business_key: Mapped[str | None] = mapped_column(String(200), index=True)
     status: Mapped[InstanceStatus] = mapped_column(
-        Enum(InstanceStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        string_enum(InstanceStatus, 16),
         index=True,
     )
     state_json: Mapped[str] = mapped_column(Text)

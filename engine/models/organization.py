@@ -4,10 +4,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engine.db import Base
+from engine.db import Base, string_enum
 
 
 class OrganizationKind(enum.StrEnum):
@@ -55,7 +55,7 @@ class Organization(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[OrganizationKind] = mapped_column(
-        Enum(OrganizationKind, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+        string_enum(OrganizationKind)
     )
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
@@ -98,7 +98,7 @@ class RoleAssignment(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+        string_enum(Role)
     )
 
     person: Mapped[Person] = relationship(back_populates="roles")

@@ -8,10 +8,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Enum, ForeignKey, Index, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.db import Base
+from engine.db import Base, string_enum
 
 
 class TaskStatus(enum.StrEnum):
@@ -46,7 +46,7 @@ class UserTask(Base):
     escalated_role: Mapped[str | None] = mapped_column(String(32))
     escalated_organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     status: Mapped[TaskStatus] = mapped_column(
-        Enum(TaskStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+        string_enum(TaskStatus, 16)
     )
     created_at: Mapped[datetime] = mapped_column(DateTime)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)

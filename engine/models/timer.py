@@ -9,10 +9,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Index, String, Text
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.db import Base
+from engine.db import Base, string_enum
 
 
 class TimerKind(enum.StrEnum):
@@ -28,9 +28,6 @@ class TimerState(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-def _enum(kind: type[enum.StrEnum]) -> Enum:
-    return Enum(kind, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
-
 
 class Timer(Base):
     __tablename__ = "timers"
@@ -42,9 +39,9 @@ class Timer(Base):
     definition_id: Mapped[int | None] = mapped_column(ForeignKey("process_definitions.id"), index=True)
     task_id: Mapped[str] = mapped_column(String(36))  # the waiting timer event, the user task of an SLA, or ""
     element_id: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[TimerKind] = mapped_column(_enum(TimerKind))
+    kind: Mapped[TimerKind] = mapped_column(string_enum(TimerKind, 16))
     due_at: Mapped[datetime] = mapped_column(DateTime)
-    state: Mapped[TimerState] = mapped_column(_enum(TimerState))
+    state: Mapped[TimerState] = mapped_column(string_enum(TimerState, 16))
     attempts: Mapped[int] = mapped_column(default=0)  # bells rung by the reconciler after a loss
     created_at: Mapped[datetime] = mapped_column(DateTime)
     fired_at: Mapped[datetime | None] = mapped_column(DateTime)
