@@ -97,9 +97,30 @@ class InstanceSchema(Schema):
     started_by_id = fields.Integer(allow_none=True)
     ended_at = fields.DateTime(allow_none=True)
     end_event_id = fields.String(allow_none=True)
+    subject_person_id = fields.Integer(allow_none=True)
+    rule_set_version = fields.String(allow_none=True)
     open_tasks = fields.List(fields.Nested(TaskSchema))
     pending_timers = fields.List(fields.Dict())
     incidents = fields.List(fields.Nested(IncidentSchema))
+
+
+class StepRecordSchema(Schema):
+    """One dated step of a procedure as the personal file shows it."""
+
+    id = fields.Integer()
+    instance_id = fields.Integer()
+    task_id = fields.String()
+    subject_person_id = fields.Integer(allow_none=True)
+    element_id = fields.String()
+    stage = fields.String(allow_none=True)
+    step = fields.Integer(allow_none=True)
+    title = fields.String()
+    documents = fields.List(fields.String())
+    record_date = fields.Date()
+    details = fields.Raw(allow_none=True)
+    note = fields.String(allow_none=True)
+    recorded_by_id = fields.Integer(allow_none=True)
+    recorded_at = fields.DateTime()
 
 
 class InstanceCommandRequest(StrictSchema):

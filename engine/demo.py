@@ -5,13 +5,14 @@ Every demo account has the password `demo`; they are refused outside demo mode.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.accounts import hash_password
 from engine.clock import SYSTEM_CLOCK, Clock
-from engine.models import Organization, OrganizationKind, Person, Role
+from engine.models import MembershipStatus, Organization, OrganizationKind, PartyStanding, Person, Role
 from engine.organizations import create_organization, create_person, grant_role
 
 DEMO_PASSWORD = "demo"
@@ -30,7 +31,18 @@ DEMO_PEOPLE: dict[str, tuple[str, list[tuple[str, Role]]]] = {
     "member3": ("党员 郑凯", [("branch1", Role.MEMBER)]),
     "member4": ("党员 冯敏", [("branch2", Role.MEMBER)]),
     "member5": ("党员 何军", [("branch2", Role.MEMBER), ("branch2", Role.BRANCH_SECRETARY)]),
+    "member6": ("党员 钱涛", [("branch1", Role.MEMBER)]),
+    "applicant1": ("入党申请人 张伟", []),
+    "applicant2": ("入党申请人 李娜", []),
+    "applicant3": ("入党申请人 王磊", []),
+    "applicant4": ("入党申请人 陈晨", []),
 }
+
+# Everyone in the demo organisation is a full member except the applicants (and the system account);
+# 钱涛 is under 留党察看 until mid-2027: no vote, and he cannot sponsor an applicant.
+NOT_MEMBERS = {"admin", "applicant1", "applicant2", "applicant3", "applicant4"}
+FULL_SINCE = date(2010, 7, 1)
+UNDER_DISCIPLINE = {"member6": date(2027, 6, 30)}
 
 
 @dataclass(frozen=True)
@@ -58,4 +70,10 @@ def seed_demo(session: Session, clock: Clock = SYSTEM_CLOCK) -> DemoOrganization
         person.password_hash = password_hash
         for label, role in roles:
             grant_role(session, person.id, getattr(tree, label).id, role, clock=clock)
+        if username not in NOT_MEMBERS:
+            session.add(PartyStanding(
+                person_id=person.id, status=MembershipStatus.FULL, full_since=FULL_SINCE,
+                on_probation_discipline_until=UNDER_DISCIPLINE.get(username), updated_at=clock.now(),
+            ))
+    session.flush()
     return tree

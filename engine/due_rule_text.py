@@ -42,14 +42,18 @@ def check_due_rule_text(text: str) -> None:
     parse_due_rule(rule_text)
 
 
-def resolve_due_rule(text: str, data: Mapping[str, Any]) -> ResolvedDueRule:
+def resolve_due_rule(text: str, data: Mapping[str, Any]) -> ResolvedDueRule | None:
+    """The rule and its anchor; None when the instance's regulation version has no such rule
+    (e.g. the 2014 细则 sets no limit between 预审 and the branch meeting)."""
     rule_text, anchor_name = _split(text)
     citation = None
     if rule_text.startswith("rule:"):
         version = data.get("rule_set_version")
         if not isinstance(version, str):
             raise DueDataInvalid(f"期限规则 {text!r} 需要任务数据 rule_set_version (needs the instance's rule set version)")
-        rule = load_rule_set(DEFAULT_RULE_SET, version).rule(rule_text[len("rule:"):].strip())
+        rule = load_rule_set(DEFAULT_RULE_SET, version).rules.get(rule_text[len("rule:"):].strip())
+        if rule is None:
+            return None
         rule_text, citation = str(rule.value), rule.citation
     anchor = _anchor(text, anchor_name, data) if anchor_name else None
     return ResolvedDueRule(parse_due_rule(rule_text), anchor, citation)

@@ -43,6 +43,8 @@ from engine.sla import cancel_sla, fire_sla_timer, schedule_sla
 from engine.spec_cache import DEFAULT_SPEC_CACHE, SpecCache
 from engine.task_projection import CandidateResolver, cancel_rows, project_tasks
 from engine.timer_firing import FireOutcome, lock_timer
+from engine.rule_set_choice import choose_version, declared_rule_set
+from engine.step_guards import StepContext, check_step
 from engine.start_timers import mark_start_timers_fired, next_occurrence, start_row, start_timers, target_organizations
 from engine.timers import cancel_all, project_bpmn_timers
 from forms import SubmissionInvalid, validate_submission
@@ -139,9 +141,14 @@ class InstanceService(CommandBase):
         version: int | None,
     ) -> ProcessInstance:
         definition = self._definition(process_key, version)
-        if self.session.get(Organization, organization_id) is None:
+        organization = self.session.get(Organization, organization_id)
+        if organization is None:
             raise NotFound(f"组织不存在 (organization {organization_id} not found)")
         spec, subprocess_specs = self.specs.get(self.session, definition.id)
+        rule_set = declared_rule_set(spec)
+        if rule_set is not None:
+            today = to_beijing_date(self.clock.now())
+            data["rule_set_version"] = choose_version(rule_set, organization, data.get("rule_set_version"), today)
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
         workflow.task_tree.data.update(data)
         for task in workflow.get_tasks(state=TaskState.READY):
@@ -153,6 +160,7 @@ class InstanceService(CommandBase):
             process_key=definition.key,
             organization_id=organization_id,
             business_key=business_key,
+            rule_set_version=data.get("rule_set_version") if rule_set is not None else None,
             status=InstanceStatus.RUNNING,
             state_json="{}",
             serializer_version=SERIALIZER_VERSION,
@@ -184,6 +192,7 @@ class InstanceService(CommandBase):
         task = workflow.get_task_from_id(UUID(task_id))
         if not task.has_state(TaskState.READY):
             raise Conflict("任务已不可办理 (this task is no longer open)")
+        data = self._checked_step(instance, row, task, data, actor_id)
         task.set_data(**data)
         task.run()
         now = self.clock.now()
@@ -206,6 +215,19 @@ class InstanceService(CommandBase):
             return validate_submission(form, data)
         except SubmissionInvalid as invalid:
             raise SubmissionRejected(invalid.errors) from None
+
+    def _checked_step(
+        self, instance: ProcessInstance, row: UserTask, task: Any, data: dict[str, Any], actor_id: int | None
+    ) -> dict[str, Any]:
+        """The procedural checks the task declares (dates, earliest dates, votes, sponsors …)."""
+        properties = (getattr(task.task_spec, "extensions", None) or {}).get("properties", {})
+        if not ("step" in properties or "earliest" in properties or "guards" in properties):
+            return data
+        context = StepContext(
+            self.session, self.clock, instance, actor_id, row.id, row.element_id, row.name or row.element_id,
+            properties, task.data, data,
+        )
+        return check_step(context)
 
     def _assign(
         self, task_id: str, assignee_id: int | None, actor_id: int, event_type: str, expected_version: int | None

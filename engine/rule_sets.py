@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,7 @@ class RuleSet:
     name: str
     version: str
     title: str
+    effective: date
     rules: Mapping[str, Rule]
 
     def rule(self, key: str) -> Rule:
@@ -57,7 +60,9 @@ class RuleSet:
         return self.rules[key]
 
 
+@lru_cache(maxsize=64)
 def load_rule_set(name: str, version: str, directory: Path = RULES_DIR) -> RuleSet:
+    """Rule sets ship with the code, so each file is read once per process."""
     path = directory / f"{name}_{version}.json"
     if not path.exists():
         raise NotFound(f"规则集不存在 (no rule set {name} {version})")
@@ -68,10 +73,25 @@ def available_versions(name: str, directory: Path = RULES_DIR) -> list[str]:
     return sorted(path.stem[len(name) + 1:] for path in directory.glob(f"{name}_*.json"))
 
 
+def version_in_force(name: str, day: date, directory: Path = RULES_DIR) -> str:
+    """The latest version whose effective date is on or before `day`."""
+    in_force = [
+        rule_set for rule_set in (load_rule_set(name, v, directory) for v in available_versions(name, directory))
+        if rule_set.effective <= day
+    ]
+    if not in_force:
+        raise NotFound(f"{day.isoformat()} 没有生效的规则集 {name} (no version of {name} in force on that day)")
+    return max(in_force, key=lambda rule_set: rule_set.effective).version
+
+
 def parse_rule_set(raw: Mapping[str, Any], source: str) -> RuleSet:
     version = _text(raw, "version", source)
     rules = {key: _rule(key, spec, version, source) for key, spec in _mapping(raw, "rules", source).items()}
-    return RuleSet(_text(raw, "rule_set", source), version, _text(raw, "title", source), rules)
+    try:
+        effective = date.fromisoformat(_text(raw, "effective", source))
+    except ValueError:
+        raise RuleSetInvalid(f"{source}: effective 须为日期，如 2014-06-10 (effective must be a date)") from None
+    return RuleSet(_text(raw, "rule_set", source), version, _text(raw, "title", source), effective, rules)
 
 
 def _rule(key: str, spec: Any, version: str, source: str) -> Rule:

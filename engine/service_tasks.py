@@ -44,6 +44,7 @@ def service_task(name: str) -> Callable[[ServiceHandler], ServiceHandler]:
 def load_service_handlers() -> None:
     """Import the modules that register handlers (kept explicit: no import-time side effects elsewhere)."""
     import engine.disclosures  # noqa: F401
+    import engine.member_development  # noqa: F401
 
 
 ServiceDispatch = Callable[[str, Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]

@@ -37,6 +37,8 @@ def schedule_sla(
     if not task.due_rule:
         return []
     resolved = resolve_due_rule(task.due_rule, data)
+    if resolved is None:
+        return []
     due = resolved.rule.due_from(resolved.anchor or now, calendar, data)
     task.due_at = due.value
     task.follow_up_at = reminder_time(now, due.value)

@@ -10,11 +10,12 @@ from sqlalchemy import select
 from api.auth import authenticate_request, current_actor
 from api.database import db_session
 from api.errors import ApiError
-from api.schemas import AuditEventSchema, InstanceCommandRequest, InstanceSchema, StartInstanceRequest
+from api.schemas import AuditEventSchema, InstanceCommandRequest, InstanceSchema, StartInstanceRequest, StepRecordSchema
 from api.services import instance_service
 from engine.errors import NotFound
-from engine.models import AuditEvent, ProcessInstance, TaskStatus, UserTask
+from engine.models import AuditEvent, ProcessInstance, StepRecord, TaskStatus, UserTask
 from engine.policy import Actor, may_manage_instance, may_see_instance, may_start_in
+from engine.timers import pending_timers
 
 blueprint = Blueprint(
     "instances", __name__, url_prefix="/api/v1/process-instances", description="流程实例 (process instances)"
@@ -59,6 +60,17 @@ def get_history(instance_id: int) -> list[AuditEvent]:
     instance = _visible_instance(current_actor(), instance_id)
     return list(
         db_session().scalars(select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.seq))
+    )
+
+
+@blueprint.get("/<id:instance_id>/records")
+@blueprint.response(200, StepRecordSchema(many=True))
+@blueprint.doc(**SECURED)
+def get_records(instance_id: int) -> list[StepRecord]:
+    """流程实例的办理记录：每个步骤的日期和形成的材料 (the dated record of each step and its documents)"""
+    instance = _visible_instance(current_actor(), instance_id)
+    return list(
+        db_session().scalars(select(StepRecord).where(StepRecord.instance_id == instance.id).order_by(StepRecord.id))
     )
 
 
@@ -118,8 +130,13 @@ def describe_instance(instance: ProcessInstance) -> dict[str, Any]:
         "started_by_id": instance.started_by_id,
         "ended_at": instance.ended_at,
         "end_event_id": instance.end_event_id,
+        "subject_person_id": instance.subject_person_id,
+        "rule_set_version": instance.rule_set_version,
         "open_tasks": open_tasks,
-        "pending_timers": [],
+        "pending_timers": [
+            {"element_id": timer.element_id, "kind": timer.kind.value, "due_at": timer.due_at.isoformat()}
+            for timer in pending_timers(session, instance.id)
+        ],
         "incidents": instance.incidents,
     }
 

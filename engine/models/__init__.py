@@ -14,6 +14,7 @@ from engine.models.organization import (
     Role,
     RoleAssignment,
 )
+from engine.models.standing import MEMBERSHIP_TITLES_ZH, MembershipStatus, PartyStanding, StepRecord
 from engine.models.task import TaskStatus, UserTask
 from engine.models.timer import Notification, Timer, TimerKind, TimerState
 
@@ -43,7 +44,11 @@ __all__ = [
     "ProcessInstance",
     "Role",
     "RoleAssignment",
+    "MEMBERSHIP_TITLES_ZH",
+    "MembershipStatus",
     "Notification",
+    "PartyStanding",
+    "StepRecord",
     "TaskStatus",
     "Timer",
     "TimerKind",

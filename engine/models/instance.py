@@ -44,6 +44,10 @@ class ProcessInstance(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Which end event it reached (e.g. 已归档 versus 不予公开): the outcome a reader cares about.
     end_event_id: Mapped[str | None] = mapped_column(String(200))
+    # The person a case is about (an applicant, an appraised member), once its first step names them.
+    subject_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    # The regulation version (e.g. "2014", "2026.05") the instance started under and keeps to the end.
+    rule_set_version: Mapped[str | None] = mapped_column(String(16))
 
     definition: Mapped[ProcessDefinition] = relationship()
     incidents: Mapped[list[Incident]] = relationship(back_populates="instance", order_by="Incident.id")

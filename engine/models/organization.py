@@ -4,7 +4,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, string_enum
@@ -59,6 +59,9 @@ class Organization(Base):
     )
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # The regulation version the organisation chose per rule set, e.g. {"member_development": "2014"};
+    # a rule set it did not choose follows the version in force.
+    rule_set_choices: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
     parent: Mapped[Organization | None] = relationship(remote_side=[id])
 
