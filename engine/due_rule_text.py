@@ -5,8 +5,9 @@ optionally the task-data date it counts from.
     P3M from branch_resolution_date       three calendar months from a date in the task data
     rule:committee_approval from branch_resolution_date
                                           the value of that rule in the instance's rule set
-                                          (task data `rule_set_version`, e.g. "2026.05"), cited
-                                          as (version, article)
+                                          (task data `rule_set`, default member_development, and
+                                          `rule_set_version`, e.g. "2026.05"), cited as
+                                          (version, article)
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from engine.calendar import CHINA_UTC_OFFSET, DueDataInvalid, DueRule, DueRuleInvalid, parse_due_rule
-from engine.rule_sets import available_versions, load_rule_set
+from engine.rule_sets import every_rule_set, load_rule_set
 from engine.spiff_clock import to_naive_utc
 
 DEFAULT_RULE_SET = "member_development"
@@ -36,7 +37,7 @@ def check_due_rule_text(text: str) -> None:
     rule_text, _anchor = _split(text)
     if rule_text.startswith("rule:"):
         key = rule_text[len("rule:"):].strip()
-        if not any(key in load_rule_set(DEFAULT_RULE_SET, v).rules for v in available_versions(DEFAULT_RULE_SET)):
+        if not any(key in rule_set.rules for rule_set in every_rule_set()):
             raise DueRuleInvalid(f"规则集中没有规则 {key} (no rule named {key!r} in any rule set version)")
         return
     parse_due_rule(rule_text)
@@ -51,7 +52,8 @@ def resolve_due_rule(text: str, data: Mapping[str, Any]) -> ResolvedDueRule | No
         version = data.get("rule_set_version")
         if not isinstance(version, str):
             raise DueDataInvalid(f"期限规则 {text!r} 需要任务数据 rule_set_version (needs the instance's rule set version)")
-        rule = load_rule_set(DEFAULT_RULE_SET, version).rules.get(rule_text[len("rule:"):].strip())
+        rule_set = data.get("rule_set") if isinstance(data.get("rule_set"), str) else DEFAULT_RULE_SET
+        rule = load_rule_set(rule_set, version).rules.get(rule_text[len("rule:"):].strip())
         if rule is None:
             return None
         rule_text, citation = str(rule.value), rule.citation

@@ -148,6 +148,7 @@ class InstanceService(CommandBase):
         rule_set = declared_rule_set(spec)
         if rule_set is not None:
             today = to_beijing_date(self.clock.now())
+            data["rule_set"] = rule_set
             data["rule_set_version"] = choose_version(rule_set, organization, data.get("rule_set_version"), today)
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
         workflow.task_tree.data.update(data)

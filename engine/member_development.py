@@ -25,7 +25,7 @@ from engine.models import (
 )
 from engine.rule_sets import Rule, load_rule_set
 from engine.service_tasks import ServiceCall, service_task
-from engine.step_guards import StepContext, StepRefused, step_guard
+from engine.step_guards import StepContext, StepRefused, cite, step_guard
 
 PROCESS_KEY = "member_development"
 
@@ -338,7 +338,7 @@ def _months(rule: Rule | None, default: int) -> int:
 
 
 def _cite(rule: Rule | None) -> str:
-    return f"《发展党员工作细则》{rule.version} {rule.article}：{rule.text}" if rule is not None else "规则集未规定"
+    return f"《发展党员工作细则》{cite(rule)}"
 
 
 def stage_title(code: str | None) -> str:

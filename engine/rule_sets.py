@@ -73,6 +73,11 @@ def available_versions(name: str, directory: Path = RULES_DIR) -> list[str]:
     return sorted(path.stem[len(name) + 1:] for path in directory.glob(f"{name}_*.json"))
 
 
+def every_rule_set(directory: Path = RULES_DIR) -> list[RuleSet]:
+    names = sorted({path.stem.rsplit("_", 1)[0] for path in directory.glob("*_*.json")})
+    return [load_rule_set(name, version, directory) for name in names for version in available_versions(name, directory)]
+
+
 def version_in_force(name: str, day: date, directory: Path = RULES_DIR) -> str:
     """The latest version whose effective date is on or before `day`."""
     in_force = [

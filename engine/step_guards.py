@@ -71,11 +71,12 @@ class StepContext:
                 return source[name]
         return None
 
-    def rule(self, key: str, rule_set: str = "member_development") -> Rule | None:
-        version = self.data.get("rule_set_version") or self.instance.rule_set_version
-        if not isinstance(version, str):
+    def rule(self, key: str) -> Rule | None:
+        """A rule of the instance's regulation version; None when that version has no such rule."""
+        name, version = self.data.get("rule_set", "member_development"), self.instance.rule_set_version
+        if not isinstance(name, str) or not isinstance(version, str):
             return None
-        return load_rule_set(rule_set, version).rules.get(key)
+        return load_rule_set(name, version).rules.get(key)
 
 
 class StepRefused(SubmissionRejected):
@@ -164,10 +165,13 @@ def earliest_date(context: StepContext, text: str) -> tuple[date | None, str]:
         raise StepRefused(STEP_DATE, f"{unknown.message}，暂不能确定“{context.title}”的最早日期") from None
     except DueDataInvalid as invalid:
         raise StepRefused(STEP_DATE, invalid.message) from None
-    rule_key = text.split()[0].removeprefix("rule:")
-    rule = context.rule(rule_key)
-    basis = f"{rule.citation}：{rule.text}" if rule is not None else text
-    return to_beijing_date(due.value), basis
+    rule = context.rule(text.split()[0].removeprefix("rule:"))
+    return to_beijing_date(due.value), cite(rule) if rule is not None else text
+
+
+def cite(rule: Rule | None) -> str:
+    """How a refusal names its basis: version, article and the rule's words."""
+    return f"{rule.citation}：{rule.text}" if rule is not None else "规则集未规定"
 
 
 def _date_in_data(context: StepContext, name: str) -> date:
