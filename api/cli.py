@@ -10,6 +10,7 @@ from api.cli_calendar import calendar as calendar_commands
 from api.database import session_factory
 from engine.db import make_engine
 from engine.demo import DEMO_PEOPLE, DEMO_PASSWORD, database_is_empty, seed_demo
+from engine.demo_cases import seed_development_cases
 from engine.deployment import deploy_directory
 from engine.schema import upgrade_to_head
 
@@ -45,9 +46,14 @@ def seed_demo_command() -> None:
         if not database_is_empty(session):
             click.echo("数据库中已有数据，跳过演示数据 (database not empty; demo seed skipped)")
             return
-        seed_demo(session, current_app.extensions["wf_clock"])
+        branch_id = seed_demo(session, current_app.extensions["wf_clock"]).branch1.id
         session.commit()
     click.echo(f"演示账号 (demo accounts), password {DEMO_PASSWORD!r}: {', '.join(DEMO_PEOPLE)}")
+    cases = seed_development_cases(session_factory(), current_app.extensions["wf_clock"], branch_id)
+    if cases:
+        click.echo(f"发展党员演示案例 (demo development cases): {len(cases)}")
+    else:
+        click.echo("未部署 member_development，跳过发展党员演示案例；先运行 wf deploy-processes (deploy processes first)")
 
 
 def init_cli(app: Flask) -> None:

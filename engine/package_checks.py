@@ -14,6 +14,7 @@ from SpiffWorkflow.specs.base import TaskSpec
 from engine.bpmn.loading import LoadedProcess
 from engine.calendar import DueRuleInvalid
 from engine.due_rule_text import check_due_rule_text
+from engine.step_guards import STEP_GUARDS, guard_names, load_step_guards
 from engine.errors import DeployProblem
 from engine.scripting.sandbox import check_script
 from engine.service_tasks import SERVICE_HANDLERS, load_service_handlers
@@ -78,9 +79,29 @@ def _user_task_problems(file: str | None, task_spec: TaskSpec, forms: Mapping[st
             check_due_rule_text(due_rule)
         except DueRuleInvalid as invalid:
             yield DeployProblem("bad_due_rule", str(invalid), file, element_id)
+    yield from _step_problems(file, element_id, properties)
     form_key = properties.get("form_key")
     if form_key is not None and form_key not in forms:
         yield DeployProblem("missing_form", f"找不到表单 (no form named {form_key!r})", file, element_id)
+
+
+def _step_problems(file: str | None, element_id: str, properties: dict[str, str]) -> Iterator[DeployProblem]:
+    """The procedural properties of engine/step_guards.py: a numbered step, an earliest date, named guards."""
+    step = properties.get("step")
+    if step is not None and not step.isdigit():
+        yield DeployProblem("bad_property", f"step 必须是步骤序号 (step must be a step number): {step!r}", file, element_id)
+    earliest = properties.get("earliest")
+    if earliest is not None and not earliest.strip().isidentifier():
+        try:
+            check_due_rule_text(earliest)
+        except DueRuleInvalid as invalid:
+            yield DeployProblem("bad_property", f"earliest: {invalid}", file, element_id)
+    load_step_guards()
+    for name in guard_names(properties):
+        if name not in STEP_GUARDS:
+            yield DeployProblem(
+                "unknown_guard", f"引擎没有名为 {name} 的办理检查 (no step guard named {name!r})", file, element_id
+            )
 
 
 def _script_problems(file: str | None, task_spec: TaskSpec) -> Iterator[DeployProblem]:

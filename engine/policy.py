@@ -98,6 +98,20 @@ def may_read_audit(actor: Actor) -> bool:
 PERSONNEL_ROLES = frozenset({Role.BRANCH_SECRETARY.value, Role.COMMITTEE_MEMBER.value, Role.PROCESS_OWNER.value})
 
 
+def may_follow_cases(session: Session, actor: Actor, organization_id: int) -> bool:
+    """The pipeline of people's cases (names, stages, deadlines): personnel roles over their
+    organisation and below, auditors and administrators."""
+    scope = _organization_and_ancestors(session, organization_id)
+    allowed = PERSONNEL_ROLES | {Role.AUDITOR.value, Role.ADMIN.value}
+    return any(org in scope and role in allowed for org, role in actor.roles)
+
+
+def may_choose_rule_sets(session: Session, actor: Actor, organization_id: int) -> bool:
+    """Which regulation version new cases follow: process owners and administrators above or at the unit."""
+    scope = _organization_and_ancestors(session, organization_id)
+    return any(org in scope and role in (Role.PROCESS_OWNER.value, Role.ADMIN.value) for org, role in actor.roles)
+
+
 def may_read_person(session: Session, actor: Actor, person_id: int, organization_ids: list[int]) -> bool:
     if person_id == actor.id or actor.holds(Role.AUDITOR) or actor.holds(Role.ADMIN):
         return True

@@ -14,6 +14,7 @@ from engine.calendar import seed_from_package
 from engine.clock import SYSTEM_CLOCK
 from engine.db import make_engine, make_session_factory, normalize_url
 from engine.demo import DEMO_PASSWORD, DEMO_PEOPLE, database_is_empty, seed_demo
+from engine.demo_cases import seed_development_cases
 from engine.deployment import deploy_directory
 from engine.errors import DeploymentRefused
 from engine.schema import upgrade_to_head
@@ -41,9 +42,11 @@ def prepare_database(config: Mapping[str, Any]) -> None:
         if config["WF_DEMO"]:
             with sessions() as session:
                 if database_is_empty(session):
-                    seed_demo(session, SYSTEM_CLOCK)
+                    branch_id = seed_demo(session, SYSTEM_CLOCK).branch1.id
                     session.commit()
                     say("已创建演示组织和账号 (demo organisation and accounts created)")
+                    cases = seed_development_cases(sessions, SYSTEM_CLOCK, branch_id)
+                    say(f"已创建 {len(cases)} 个处于不同阶段的发展党员演示案例 (demo development cases)")
                 else:
                     say("数据库中已有数据，未重新创建演示数据 (database not empty; demo seed skipped)")
     except OperationalError as error:
