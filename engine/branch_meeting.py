@@ -35,7 +35,14 @@ class Ballot(enum.StrEnum):
 
 
 class VoteInvalid(EngineError):
+    """A meeting record that cannot be right; `part` names what is wrong in it (the tally, who was
+    present, the exclusions, the written opinions)."""
+
     code = "vote_invalid"
+
+    def __init__(self, message: str, part: str = "tally"):
+        super().__init__(message)
+        self.part = part
 
 
 @dataclass(frozen=True)
@@ -87,18 +94,19 @@ def decide(
 def _should_attend(full_members: Sequence[int], excluded: Sequence[ExcludedMember]) -> set[int]:
     members = set(full_members)
     if len(members) != len(full_members):
-        raise VoteInvalid("正式党员名单有重复 (the list of full members has duplicates)")
+        raise VoteInvalid("正式党员名单有重复 (the list of full members has duplicates)", "members")
     for exclusion in excluded:
         if exclusion.person_id not in members:
-            raise VoteInvalid(f"被排除的 {exclusion.person_id} 不是本支部正式党员 (excluded person is not a full member)")
+            raise VoteInvalid(f"被排除的 {exclusion.person_id} 不是本支部正式党员 (excluded person is not a full member)", "excluded")
         if not (exclusion.higher_committee_agreed and exclusion.branch_meeting_decided):
             raise VoteInvalid(
                 f"不计入应到会人数须经上级党委同意并由支部大会决定 (excluding {exclusion.person_id} needs the higher "
-                "committee's agreement and a branch-meeting decision)"
+                "committee's agreement and a branch-meeting decision)",
+                "exclusions_agreed",
             )
     voters = members - {exclusion.person_id for exclusion in excluded}
     if not voters:
-        raise VoteInvalid("应到会有表决权的党员为零 (nobody is entitled to vote)")
+        raise VoteInvalid("应到会有表决权的党员为零 (nobody is entitled to vote)", "excluded")
     return voters
 
 
@@ -107,7 +115,8 @@ def _present_voters(voters: set[int], present: Sequence[int]) -> set[int]:
     if strangers:
         raise VoteInvalid(
             f"到会表决人员中有人没有表决权（预备党员或不计入应到会者）：{sorted(strangers)} "
-            f"(present voters include people without a vote: {sorted(strangers)})"
+            f"(present voters include people without a vote: {sorted(strangers)})",
+            "present",
         )
     return set(present)
 
@@ -115,9 +124,9 @@ def _present_voters(voters: set[int], present: Sequence[int]) -> set[int]:
 def _check_written_opinions(voters: set[int], in_room: set[int], written: Mapping[int, Ballot]) -> None:
     for person_id in written:
         if person_id not in voters:
-            raise VoteInvalid(f"{person_id} 没有表决权，书面意见无效 (a written opinion from someone without a vote)")
+            raise VoteInvalid(f"{person_id} 没有表决权，书面意见无效 (a written opinion from someone without a vote)", "written")
         if person_id in in_room:
-            raise VoteInvalid(f"{person_id} 已到会，不能同时提交书面意见 (a present member cannot also vote in writing)")
+            raise VoteInvalid(f"{person_id} 已到会，不能同时提交书面意见 (a present member cannot also vote in writing)", "written")
 
 
 def _result(

@@ -46,6 +46,13 @@ EXCLUSION_TITLES = {
 }
 
 
+# The form field to point at for each part of a meeting record that can be wrong.
+VOTE_FIELDS = {
+    "tally": "yes", "present": "present_ids", "excluded": "excluded_ids", "exclusions_agreed": "exclusions_agreed",
+    "written": "written_yes_ids", "members": "present_ids",
+}
+
+
 # -- guards ---------------------------------------------------------------------------------
 
 @step_guard("applicant")
@@ -136,12 +143,15 @@ def check_branch_vote(context: StepContext) -> None:
         raise StepRefused("exclusion_reasons", "每位不计入应到会人数的党员都须注明原因 (give one reason per excluded member)")
     agreed = bool(submission.get("exclusions_agreed")) and bool(submission.get("exclusions_decided"))
     excluded = [ExcludedMember(pid, Exclusion(reason), agreed, agreed) for pid, reason in zip(excluded_ids, reasons, strict=True)]
-    written = {pid: ballot for ballot in Ballot for pid in submission.get(f"written_{ballot.value}_ids") or []}
+    written_lists = [(ballot, list(submission.get(f"written_{ballot.value}_ids") or [])) for ballot in Ballot]
+    written = {pid: ballot for ballot, ids in written_lists for pid in ids}
+    if len(written) != sum(len(ids) for _, ids in written_lists):
+        raise StepRefused("written_yes_ids", "同一党员只能提交一份书面意见 (one written opinion per member)")
     tally = Tally(submission["yes"], submission["no"], submission["abstain"])
     try:
         (result,) = decide(sorted(voters), excluded, list(submission.get("present_ids") or []), written, {0: tally})
     except VoteInvalid as invalid:
-        raise StepRefused("yes", invalid.message) from None
+        raise StepRefused(VOTE_FIELDS[invalid.part], invalid.message) from None
     context.outputs["vote"] = {
         "should_attend": result.should_attend, "present": result.present, "yes_votes": result.yes_votes,
         "quorate": result.quorate, "carried": result.carried, "explanation": result.explanation,
