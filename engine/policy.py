@@ -90,6 +90,11 @@ def may_deploy(actor: Actor) -> bool:
     return actor.holds(Role.PROCESS_OWNER) or actor.holds(Role.ADMIN)
 
 
+def may_change_calendar(actor: Actor) -> bool:
+    """Working days decide every deadline: only administrators set them."""
+    return actor.holds(Role.ADMIN)
+
+
 def may_read_audit(actor: Actor) -> bool:
     return actor.holds(Role.AUDITOR) or actor.holds(Role.ADMIN)
 

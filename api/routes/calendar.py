@@ -13,7 +13,7 @@ from api.database import db_session
 from api.errors import ApiError
 from api.schemas import StrictSchema
 from engine.calendar import WorkCalendar, set_day
-from engine.models import Role
+from engine.policy import may_change_calendar
 
 blueprint = Blueprint("calendar", __name__, url_prefix="/api/v1/calendar", description="工作日历 (working-day calendar)")
 blueprint.before_request(authenticate_request)
@@ -63,7 +63,7 @@ def list_days(query: dict[str, Any]) -> list[dict[str, Any]]:
 def override_day(body: dict[str, Any], day: str) -> dict[str, Any]:
     """管理员调整某日是否为工作日（留痕审计）(an administrator sets a day; audited)"""
     actor = current_actor()
-    if not actor.holds(Role.ADMIN):
+    if not may_change_calendar(actor):
         raise ApiError(403, "只有管理员可以调整工作日历 (only administrators may change the calendar)")
     try:
         moment = date.fromisoformat(day)
