@@ -25,6 +25,7 @@ run: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine_overhead.py
+	$(BIN)/python bench/calendar_seeding.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

