@@ -22,6 +22,12 @@ from engine.models import AuditChainHead, AuditEvent
 GENESIS_HASH = "0" * 64
 CHAIN_HEAD_ID = 1
 
+# Built once: building a statement on every append costs more than running it.
+_HEAD = AuditChainHead.__table__
+_LOCK_HEAD = select(_HEAD.c.last_seq, _HEAD.c.last_hash).where(_HEAD.c.id == CHAIN_HEAD_ID).with_for_update()
+_MOVE_HEAD = update(_HEAD).where(_HEAD.c.id == CHAIN_HEAD_ID)
+_INSERT_EVENTS = insert(AuditEvent.__table__)
+
 
 @dataclass(frozen=True)
 class ChainVerification:
@@ -53,10 +59,8 @@ def append_events(session: Session, clock: Clock, entries: Sequence[AuditEntry])
     """Chain and insert the entries; locks the chain head until the caller's transaction ends."""
     if not entries:
         return
-    head = AuditChainHead.__table__
-    seq, prev_hash = session.execute(
-        select(head.c.last_seq, head.c.last_hash).where(head.c.id == CHAIN_HEAD_ID).with_for_update()
-    ).one()
+    connection = session.connection()
+    seq, prev_hash = connection.execute(_LOCK_HEAD).one()
     occurred_at = clock.now()
     rows = []
     for entry in entries:
@@ -75,8 +79,8 @@ def append_events(session: Session, clock: Clock, entries: Sequence[AuditEntry])
         }
         row["hash"] = prev_hash = fields_hash(row)
         rows.append(row)
-    session.execute(insert(AuditEvent.__table__), rows)  # Core: the ORM bulk path costs more than the rows
-    session.execute(update(head).where(head.c.id == CHAIN_HEAD_ID).values(last_seq=seq, last_hash=prev_hash))
+    connection.execute(_INSERT_EVENTS, rows)  # Core: the ORM bulk path costs more than the rows
+    connection.execute(_MOVE_HEAD, {"last_seq": seq, "last_hash": prev_hash})
 
 
 def append_event(session: Session, clock: Clock, event_type: str, **values: Any) -> None:

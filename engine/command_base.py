@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -25,12 +25,43 @@ from engine.models import (
     Timer,
     UserTask,
 )
+from engine.row_writes import insert_rows, write_changed
 from engine.serialization import SERIALIZER_VERSION, state_from_json, state_to_json
 from engine.spec_cache import SpecCache
 from engine.spiff_clock import running_on
 from engine.task_projection import open_rows
 
 T = TypeVar("T")
+
+# Built once: a statement built per command costs more than running it.
+_TASK_OWNER = select(UserTask.instance_id).where(UserTask.id == bindparam("task_id")).scalar_subquery()
+_LOCK_TASK_INSTANCE = (
+    select(ProcessInstance)
+    .where(ProcessInstance.id == _TASK_OWNER)
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+_LOCK_INSTANCE = (
+    select(ProcessInstance)
+    .where(ProcessInstance.id == bindparam("instance_id"))
+    .with_for_update()
+    .execution_options(populate_existing=True)
+)
+# The parsed spec comes from the spec cache: its JSON is loaded only if someone asks for it.
+_LATEST_DEFINITION = (
+    select(ProcessDefinition)
+    .options(defer(ProcessDefinition.spec_json))
+    .where(ProcessDefinition.key == bindparam("key"))
+    .order_by(ProcessDefinition.version.desc())
+    .limit(1)
+)
+_DEFINITION_VERSION = (
+    select(ProcessDefinition)
+    .options(defer(ProcessDefinition.spec_json))
+    .where(ProcessDefinition.key == bindparam("key"), ProcessDefinition.version == bindparam("version"))
+)
+# The rows every command writes; anything else goes through the unit of work.
+_OWN_ROWS = (ProcessInstance, UserTask)
 
 
 class CommandBase:
@@ -43,6 +74,7 @@ class CommandBase:
     def _begin(self) -> None:
         self._pending_audit: list[AuditEntry] = []
         self._open_rows: list[UserTask] = []
+        self._new_rows: list[UserTask] = []
         self._ring_after_commit: list[Timer] = []
 
     def _save_state(self, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
@@ -61,22 +93,16 @@ class CommandBase:
         return workflow
 
     def _definition(self, process_key: str, version: int | None) -> ProcessDefinition:
-        query = select(ProcessDefinition).where(ProcessDefinition.key == process_key)
-        if version is not None:
-            query = query.where(ProcessDefinition.version == version)
-        definition = self.session.scalars(query.order_by(ProcessDefinition.version.desc())).first()
+        if version is None:
+            definition = self.session.scalars(_LATEST_DEFINITION, {"key": process_key}).first()
+        else:
+            definition = self.session.scalars(_DEFINITION_VERSION, {"key": process_key, "version": version}).first()
         if definition is None:
             raise NotFound(f"流程定义不存在 (no deployed process {process_key!r})")
         return definition
 
     def _locked_task(self, task_id: str, expected_version: int | None) -> tuple[UserTask, ProcessInstance]:
-        owning_instance = select(UserTask.instance_id).where(UserTask.id == task_id).scalar_subquery()
-        instance = self.session.scalars(
-            select(ProcessInstance)
-            .where(ProcessInstance.id == owning_instance)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one_or_none()
+        instance = self.session.scalars(_LOCK_TASK_INSTANCE, {"task_id": task_id}).one_or_none()
         if instance is None:
             raise NotFound(f"任务不存在 (task {task_id} not found)")
         self._check_version(instance, expected_version)
@@ -101,7 +127,7 @@ class CommandBase:
     def _load_instance(self, instance_id: int, expected_version: int | None) -> ProcessInstance:
         # Row-lock first, in every command, so concurrent commands queue in one order (no deadlock)
         # and the second one sees what the first committed.
-        instance = self.session.get(ProcessInstance, instance_id, with_for_update=True, populate_existing=True)
+        instance = self.session.scalars(_LOCK_INSTANCE, {"instance_id": instance_id}).one_or_none()
         if instance is None:
             raise NotFound(f"流程实例不存在 (process instance {instance_id} not found)")
         self._check_version(instance, expected_version)
@@ -135,11 +161,11 @@ class CommandBase:
         # Audit entries are chained at the very end so the chain head is locked only briefly.
         self._begin()
         try:
-            # One flush at the end instead of one before every query: commands read rows they
+            # One write at the end instead of a flush before every query: commands read rows they
             # have already locked, so they never need their own pending writes flushed early.
             with self.session.no_autoflush, running_on(self.clock):
                 result = command()
-            self.session.flush()
+            self._write()
             append_events(self.session, self.clock, self._pending_audit)
             self.session.commit()
         except EngineError:
@@ -159,6 +185,14 @@ class CommandBase:
         # After the commit: a lost bell is found again by the reconciler, a rung one is harmless.
         self.doorbell.ring([(timer.id, timer.due_at) for timer in self._ring_after_commit])
         return result
+
+    def _write(self) -> None:
+        # The instance's version-checked UPDATE goes first: a stale command fails there as a
+        # Conflict, before its new task rows could collide with the ones the winner inserted.
+        if not write_changed(self.session, _OWN_ROWS):
+            self.session.flush()
+        insert_rows(self.session, self._new_rows)
+        self.session.flush()
 
 
 # Two tables: TaskStatus and InstanceStatus are str enums, so "completed" would collide as a key.
