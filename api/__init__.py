@@ -20,6 +20,7 @@ from api.request_guards import install_request_guards
 from api.security_headers import install_security_headers
 from api.routes import (
     api_docs,
+    appraisals,
     audit,
     auth,
     calendar,
@@ -74,7 +75,9 @@ def _init_api(app: Flask) -> None:
     api = Api(app, spec_kwargs={"info": {"description": "党组织工作流引擎 REST API (Party workflow engine)"}})
     api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
     api.register_converter(IdConverter, lambda _converter: {"type": "integer", "minimum": 1, "maximum": 999_999_999})
-    for module in (auth, definitions, instances, tasks, notifications, people, organizations, disclosures, calendar, audit):
+    for module in (
+        auth, definitions, instances, tasks, notifications, people, organizations, disclosures, appraisals, calendar, audit,
+    ):
         api.register_blueprint(module.blueprint)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(api_docs.blueprint)

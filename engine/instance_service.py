@@ -372,7 +372,8 @@ class InstanceService(CommandBase):
     ) -> None:
         """Project the inbox and settle the instance's status after engine steps ran."""
         now = self.clock.now()
-        change = project_tasks(self.session, instance, workflow, self._open_rows, now, self._candidates)
+        change = project_tasks(instance, workflow, self._open_rows, now, self._candidates)
+        self._new_rows.extend(change.created)
         for row in change.created:
             offered_to = {
                 "element_id": row.element_id,
@@ -410,7 +411,25 @@ class InstanceService(CommandBase):
         if handler is None:
             raise InvalidCommand(f"引擎没有名为 {name} 的服务 (no service task operation named {name!r})")
         instance, actor_id = self._service_context
-        return handler(ServiceCall(self.session, self.clock, instance, actor_id, params, task_data))
+
+        def start_process(process_key: str, data: Mapping[str, Any], business_key: str | None) -> ProcessInstance:
+            return self._start_within(process_key, instance.organization_id, business_key, data, actor_id)
+
+        return handler(ServiceCall(self.session, self.clock, instance, actor_id, params, task_data, start_process))
+
+    def _start_within(
+        self, process_key: str, organization_id: int, business_key: str | None, data: Mapping[str, Any], actor_id: int | None
+    ) -> ProcessInstance:
+        """Start another process inside this command (a service task opening a follow-up case): its
+        rows, audit events and timers join this command's, and commit or roll back with it."""
+        nested = InstanceService(
+            self.session, clock=self.clock, specs=self.specs, step_budget=self.step_budget, doorbell=self.doorbell
+        )
+        started = nested._start(process_key, organization_id, business_key, dict(data), actor_id, None)
+        self._pending_audit.extend(nested._pending_audit)
+        self._new_rows.extend(nested._new_rows)
+        self._ring_after_commit.extend(nested._ring_after_commit)
+        return started
 
     def _schedule_slas(self, created: list[UserTask], workflow: BpmnWorkflow, now: datetime) -> list[Timer]:
         scheduled: list[Timer] = []

@@ -2,14 +2,17 @@
 
 A rule set lives in `processes/rules/<name>_<version>.json`. Article numbers shift between
 versions, so every rule is cited as (version, article), never as a bare article. An instance keeps
-the rule set it started under.
+the rule set it started under. A value is a due rule, a positive integer, or for a `maximum` a share
+written like "1/3" (of the members, say).
 """
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,7 @@ KINDS = frozenset({
     "deadline", "hard_limit", "earliest", "window", "cycle", "period", "minimum", "maximum", "minimum_age", "flag",
     "advisory",
 })
+_FRACTION = re.compile(r"(?P<num>[0-9]{1,4})/(?P<den>[0-9]{1,4})")
 TAGS = frozenset({"S", "S-local", "R", "M"})  # seen in a source, local rule, reported, from memory (DOMAIN.md)
 
 
@@ -109,17 +113,33 @@ def _rule(key: str, spec: Any, version: str, source: str) -> Rule:
     if tag not in TAGS:
         raise RuleSetInvalid(f"{where}: 来源标记须为 {sorted(TAGS)} (tag must be one of them), got {tag!r}")
     value = spec.get("value")
-    if isinstance(value, str):
+    if kind == "maximum" and isinstance(value, str) and "/" in value:
+        _check_fraction(value, where)
+    elif isinstance(value, str):
         try:
             parse_due_rule(value)
         except DueRuleInvalid as invalid:
             raise RuleSetInvalid(f"{where}: {invalid}") from None
     elif not (isinstance(value, int) and not isinstance(value, bool) and value > 0):
-        raise RuleSetInvalid(f"{where}: 取值须为期限或正整数 (value must be a duration or a positive integer)")
+        raise RuleSetInvalid(f"{where}: 取值须为期限、正整数或比例 (value must be a duration, a positive integer or a fraction)")
     article = spec.get("article")
     if not isinstance(article, str) or not article.startswith("§"):
         raise RuleSetInvalid(f"{where}: 每条规则须注明条款，如 §13 (every rule names its article)")
     return Rule(key, value, kind, version, article, tag, str(spec.get("text", "")), bool(spec.get("configurable", False)))
+
+
+def _check_fraction(value: str, where: str) -> None:
+    if as_fraction(value) is None:
+        raise RuleSetInvalid(f"{where}: 比例须写作 1/3，介于 0 和 1 之间 (a fraction is written like 1/3, between 0 and 1)")
+
+
+def as_fraction(value: object) -> Fraction | None:
+    """A `maximum` given as a share, e.g. "1/3" of the members; None when it is not one."""
+    match = _FRACTION.fullmatch(value) if isinstance(value, str) else None
+    if match is None or int(match["den"]) == 0:
+        return None
+    share = Fraction(int(match["num"]), int(match["den"]))
+    return share if 0 < share <= 1 else None
 
 
 def _text(raw: Mapping[str, Any], field: str, source: str) -> str:

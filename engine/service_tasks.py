@@ -19,6 +19,12 @@ from engine.models import ProcessInstance
 from engine.scripting.sandbox import SandboxedScriptEngine
 
 
+# Starts another process in the instance's organisation within the running command's transaction:
+# (process key, data, business key) -> the new instance. Raises NotFound, writing nothing, when that
+# process is not deployed.
+ProcessStarter = Callable[[str, Mapping[str, Any], str | None], ProcessInstance]
+
+
 @dataclass(frozen=True)
 class ServiceCall:
     session: Session
@@ -27,6 +33,7 @@ class ServiceCall:
     actor_id: int | None
     params: Mapping[str, Any]
     task_data: Mapping[str, Any]
+    start_process: ProcessStarter
 
 
 ServiceHandler = Callable[[ServiceCall], dict[str, Any]]
@@ -43,8 +50,10 @@ def service_task(name: str) -> Callable[[ServiceHandler], ServiceHandler]:
 
 def load_service_handlers() -> None:
     """Import the modules that register handlers (kept explicit: no import-time side effects elsewhere)."""
+    import engine.democratic_appraisal  # noqa: F401
     import engine.disclosures  # noqa: F401
     import engine.member_development  # noqa: F401
+    import engine.member_disposition  # noqa: F401
 
 
 ServiceDispatch = Callable[[str, Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]

@@ -103,7 +103,9 @@ def step_guard(name: str) -> Callable[[StepGuard], StepGuard]:
 
 def load_step_guards() -> None:
     """Import the modules that register guards (explicit, like service task handlers)."""
+    import engine.democratic_appraisal  # noqa: F401
     import engine.member_development  # noqa: F401
+    import engine.member_disposition  # noqa: F401
 
 
 def guard_names(properties: Mapping[str, str]) -> list[str]:

@@ -5,14 +5,15 @@ What a user task row says comes from the BPMN:
   `branch_secretary`, or its Chinese title such as 支部书记);
 - candidate organisation: the instance's organisation, or with the `candidate_organization`
   property `parent` / `party_committee`, its parent or nearest 党委;
-- `priority`, `form_key` and `due_rule` properties, copied as they are.
+- `priority`, `form_key` and `due_rule` properties, copied as they are;
+- assignee: the person id in the task-data variable the `assignee` property names, if any.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task, TaskState
@@ -42,14 +43,14 @@ def open_user_tasks(workflow: BpmnWorkflow) -> list[Task]:
 
 
 def project_tasks(
-    session: Session,
     instance: ProcessInstance,
     workflow: BpmnWorkflow,
     rows_before: list[UserTask],
     now: datetime,
     candidates: CandidateResolver,
 ) -> ProjectionChange:
-    """Insert rows for newly ready user tasks; cancel rows whose task is no longer ready.
+    """New rows for newly ready user tasks (the caller inserts them); cancel rows whose task is no
+    longer ready.
 
     `rows_before` are the instance's rows that were open when the command began (as loaded under
     its lock); those the command has finished since are skipped.
@@ -58,18 +59,18 @@ def project_tasks(
     still_open = {row.id: row for row in rows_before if row.status == TaskStatus.OPEN}
     created = [_new_row(instance, task, now, candidates) for task_id, task in ready.items() if task_id not in still_open]
     cancelled = cancel_rows([row for task_id, row in still_open.items() if task_id not in ready], now)
-    session.add_all(created)
     return ProjectionChange(created=created, cancelled=cancelled)
 
 
+_OPEN_ROWS = (
+    select(UserTask)
+    .where(UserTask.instance_id == bindparam("instance_id"), UserTask.status == TaskStatus.OPEN)
+    .execution_options(populate_existing=True)
+)
+
+
 def open_rows(session: Session, instance_id: int) -> list[UserTask]:
-    return list(
-        session.scalars(
-            select(UserTask)
-            .where(UserTask.instance_id == instance_id, UserTask.status == TaskStatus.OPEN)
-            .execution_options(populate_existing=True)
-        )
-    )
+    return list(session.scalars(_OPEN_ROWS, {"instance_id": instance_id}))
 
 
 def cancel_rows(rows: list[UserTask], now: datetime) -> list[UserTask]:
@@ -134,9 +135,16 @@ def _new_row(instance: ProcessInstance, task: Task, now: datetime, candidates: C
         priority=_priority(properties),
         form_key=properties.get("form_key"),
         due_rule=properties.get("due_rule"),
+        assignee_id=_assignee(task, properties),
         status=TaskStatus.OPEN,
         created_at=now,
     )
+
+
+def _assignee(task: Task, properties: dict[str, str]) -> int | None:
+    """The `assignee` property names a task-data variable holding a person id (e.g. a multi-instance item)."""
+    value = task.data.get(properties["assignee"]) if "assignee" in properties else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _priority(properties: dict[str, str]) -> int:

@@ -1,5 +1,6 @@
 """Every table of the engine; importing this module registers them all on `Base.metadata`."""
 from engine.models.account import ApiToken, FailedLogin
+from engine.models.appraisal import AppraisalBallot, AppraisalTally, BallotReceipt, BallotStatus
 from engine.models.audit import AuditChainHead, AuditEvent
 from engine.models.calendar_day import CalendarDay, CalendarYear, DayKind, DaySource
 from engine.models.disclosure import Disclosure, DisclosureOpinion, DisclosureScope, DisclosureStatus
@@ -23,8 +24,12 @@ __all__ = [
     "ALLOWED_PARENT_KINDS",
     "ROLE_TITLES_ZH",
     "ApiToken",
+    "AppraisalBallot",
+    "AppraisalTally",
     "AuditChainHead",
     "AuditEvent",
+    "BallotReceipt",
+    "BallotStatus",
     "CalendarDay",
     "CalendarYear",
     "DayKind",

@@ -3,11 +3,12 @@ revision changed the rules; a bad file is refused with the rule it is about."""
 from __future__ import annotations
 
 from datetime import datetime
+from fractions import Fraction
 
 import pytest
 
 from engine.calendar import WorkCalendar, parse_due_rule, seed_from_package
-from engine.rule_sets import RuleSetInvalid, available_versions, load_rule_set, parse_rule_set
+from engine.rule_sets import RuleSetInvalid, as_fraction, available_versions, load_rule_set, parse_rule_set
 
 
 def test_both_regulation_versions_load_and_every_rule_cites_its_article():
@@ -40,6 +41,9 @@ def test_a_rule_value_is_a_usable_due_rule(session, clock):
         ({"value": "P1M", "kind": "whenever", "article": "§7", "tag": "S"}, "未知的规则类型"),
         ({"value": "P1M", "kind": "deadline", "article": "§7", "tag": "X"}, "来源标记"),
         ({"value": 0, "kind": "minimum", "article": "§7", "tag": "S"}, "正整数"),
+        ({"value": "4/3", "kind": "maximum", "article": "§7", "tag": "S"}, "比例"),
+        ({"value": "1/0", "kind": "maximum", "article": "§7", "tag": "S"}, "比例"),
+        ({"value": "1/3", "kind": "minimum", "article": "§7", "tag": "S"}, "无法识别"),
     ],
 )
 def test_bad_rules_are_refused_naming_the_rule(rule, message):
@@ -47,3 +51,10 @@ def test_bad_rules_are_refused_naming_the_rule(rule, message):
     with pytest.raises(RuleSetInvalid, match=message) as refused:
         parse_rule_set(raw, "bad.json")
     assert "bad.json: talk" in str(refused.value)
+
+
+def test_a_maximum_may_be_a_share_of_the_members():
+    cap = load_rule_set("democratic_appraisal", "2019").rule("excellent_cap")
+    assert (cap.kind, cap.value, cap.citation) == ("maximum", "1/3", "2019 §27")
+    assert as_fraction(cap.value) == Fraction(1, 3)
+    assert as_fraction("P1M") is None and as_fraction(3) is None

@@ -22,7 +22,7 @@ from engine.calendar import seed_from_package
 from engine.calendar.seeding import publish_year
 from engine.clock import FrozenClock
 from engine.demo import DemoOrganization
-from engine.models import PartyStanding, Person
+from engine.models import MembershipStatus, PartyStanding, Person, ProcessInstance
 from engine.timer_delivery import fire_due_timers
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
@@ -64,7 +64,8 @@ class ScenarioPlayer:
     def resolve(self, value: Any) -> Any:
         """`@username` in scenario data stands for that person's id."""
         if isinstance(value, str) and value.startswith("@"):
-            return self.people[value[1:]]
+            username, colon, rest = value[1:].partition(":")  # "@member1:excellent" -> "<id>:excellent"
+            return f"{self.people[username]}:{rest}" if colon else self.people[username]
         if isinstance(value, list):
             return [self.resolve(item) for item in value]
         if isinstance(value, dict):
@@ -89,9 +90,10 @@ class ScenarioPlayer:
 
     # -- the process --------------------------------------------------------------------
 
-    def deploy(self) -> None:
-        key = self.suite["process"]
-        upload = {"file": (io.BytesIO((PROCESSES / f"{key}.bpmn").read_bytes()), f"{key}.bpmn")}
+    def deploy(self, key: str | None = None) -> None:
+        key = key or self.suite["process"]
+        upload: dict[str, Any] = {"file": (io.BytesIO((PROCESSES / f"{key}.bpmn").read_bytes()), f"{key}.bpmn")}
+        upload["files"] = [(io.BytesIO(path.read_bytes()), path.name) for path in sorted(PROCESSES.glob("*.dmn"))]
         response = self.client.post(
             "/api/v1/process-definitions", data=upload, headers=self.headers("owner"), content_type="multipart/form-data"
         )
@@ -134,8 +136,20 @@ class ScenarioPlayer:
                 session.commit()
         elif "standing" in step:
             self.check_standing(step["standing"])
+        elif "set_standing" in step:
+            self.set_standing(step["set_standing"])
+        elif "switch_to" in step:
+            self.switch_to(step["switch_to"])
         elif "records" in step:
             self.check_records(step["records"])
+        elif "deploy" in step:
+            self.deploy(step["deploy"])
+        elif "ballot" in step:
+            self.cast_ballot(step["ballot"])
+        elif "notified" in step:
+            self.check_notified(step["notified"])
+        elif "follow_up" in step:
+            self.check_follow_up(step["follow_up"])
         elif "published" in step and step["published"] is None:
             assert self.disclosure(as_user=self.suite["started_by"]) is None, "readers still see it"
         elif "published" in step:
@@ -207,6 +221,24 @@ class ScenarioPlayer:
                     actual = getattr(standing, field)
                     assert (actual.isoformat() if isinstance(actual, date) else str(actual)) == str(value), (field, actual)
 
+    def set_standing(self, given: dict[str, Any]) -> None:
+        """Where a person stands before the scenario begins (e.g. a probationary member), as the records would show."""
+        with self.sessions() as session:
+            standing = session.get(PartyStanding, self.resolve(given["person"]))
+            assert standing is not None
+            for field, value in given.items():
+                if field == "status":
+                    standing.status = MembershipStatus(value)
+                elif field != "person":
+                    setattr(standing, field, date.fromisoformat(value) if isinstance(value, str) else value)
+            session.commit()
+
+    def switch_to(self, suite: dict[str, Any]) -> None:
+        """Go on with an instance of another process (e.g. someone struck off applies again), same people and clock."""
+        self.suite = {**self.suite, **suite}
+        self.deploy()
+        self.start({})
+
     def check_records(self, expected: dict[str, Any]) -> None:
         response = self.client.get(f"/api/v1/process-instances/{self.instance_id}/records", headers=self.headers("owner"))
         assert response.status_code == 200, response.json
@@ -214,6 +246,39 @@ class ScenarioPlayer:
         assert [r["step"] for r in records] == expected["steps"]
         for record in records:
             assert record["record_date"] and record["title"]
+
+    def cast_ballot(self, ballot: dict[str, Any]) -> None:
+        """民主测评: one member's anonymous ballot; `refused` is the expected status and message fragment."""
+        grades = {str(self.resolve(member)): grade for member, grade in ballot["grades"].items()}
+        response = self.client.post(
+            f"/api/v1/appraisals/{self.instance_id}/ballots", json={"grades": grades}, headers=self.headers(ballot["by"])
+        )
+        if "refused" in ballot:
+            assert response.status_code == ballot["refused"]["status"], response.json
+            assert ballot["refused"]["contains"] in json.dumps(response.json, ensure_ascii=False), response.json
+        else:
+            assert response.status_code == 201, response.json
+
+    def check_notified(self, expected: dict[str, Any]) -> None:
+        response = self.client.get("/api/v1/notifications", headers=self.headers(expected["person"]))
+        assert response.status_code == 200, response.json
+        messages = [n["message"] for n in response.json if n["instance_id"] == self.instance_id]
+        assert any(expected["contains"] in message for message in messages), messages
+
+    def check_follow_up(self, expected: dict[str, Any]) -> None:
+        """A process this instance started (`key` ends its business key), or `null` when none was."""
+        key = ":".join(str(self.resolve(part)) for part in expected["key"].split(":"))
+        business_key = f"{self.suite['process']}:{self.instance_id}:{key}"
+        with self.sessions() as session:
+            found = session.scalars(select(ProcessInstance).where(ProcessInstance.business_key == business_key)).first()
+            found_id = found.id if found is not None else None
+        if expected.get("process") is None:
+            assert found_id is None, business_key
+            return
+        assert found_id is not None, business_key
+        response = self.client.get(f"/api/v1/process-instances/{found_id}", headers=self.headers("admin"))
+        assert response.json["process_key"] == expected["process"], response.json
+        assert sorted(t["element_id"] for t in response.json["open_tasks"]) == sorted(expected["open"])
 
     def instance(self) -> dict[str, Any]:
         response = self.client.get(f"/api/v1/process-instances/{self.instance_id}", headers=self.headers("admin"))
