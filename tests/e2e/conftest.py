@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from rq import Worker
 
 from engine.db import normalize_url
 from engine.timer_delivery import TimerDelivery
@@ -38,17 +39,29 @@ def start_worker(database_url: str, redis_url: str, queue_name: str) -> Iterator
     def start() -> subprocess.Popen:
         env = {**os.environ, "DATABASE_URL": normalize_url(database_url), "REDIS_URL": redis_url}
         worker = subprocess.Popen(
-            [sys.executable, "-m", "rq.cli", "worker", "--worker-class", "rq.worker.SimpleWorker", "--url", redis_url,
+            [sys.executable, "-m", "rq.cli", "worker", "--worker-class", "engine.jobs.TimerWorker", "--url", redis_url,
              "--path", str(ROOT), "--name",
              f"{queue_name}-{len(workers)}", queue_name],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
         workers.append(worker)
+        wait_until_registered(redis_url, f"{queue_name}-{len(workers) - 1}")
         return worker
 
     yield start
     for worker in workers:
         kill_group(worker)
+
+
+def wait_until_registered(redis_url: str, name: str, timeout_s: float = 30.0) -> None:
+    """A worker takes its first job only once started: deadlines are measured against a running one."""
+    connection = redis.Redis.from_url(redis_url)
+    deadline = time.monotonic() + timeout_s
+    while not any(worker.name == name for worker in Worker.all(connection=connection)):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"worker {name} did not start within {timeout_s:.0f} s")
+        time.sleep(0.05)
+    connection.close()
 
 
 def kill_group(process: subprocess.Popen) -> None:
