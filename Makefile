@@ -26,6 +26,7 @@ run: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/engine_overhead.py
 	$(BIN)/python bench/calendar_seeding.py
+	if command -v valgrind >/dev/null; then $(BIN)/python bench/engine_instructions.py; fi
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -3,11 +3,11 @@ version, restoring and saving the workflow state, and the audit entries chained 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -33,6 +33,14 @@ from engine.task_projection import open_rows
 
 T = TypeVar("T")
 
+
+class DefinitionHeader(NamedTuple):
+    """The deployed version a command starts: enough to find its spec and to name it."""
+
+    id: int
+    key: str
+    version: int
+
 # Built once: a statement built per command costs more than running it.
 _TASK_OWNER = select(UserTask.instance_id).where(UserTask.id == bindparam("task_id")).scalar_subquery()
 _LOCK_TASK_INSTANCE = (
@@ -47,18 +55,14 @@ _LOCK_INSTANCE = (
     .with_for_update()
     .execution_options(populate_existing=True)
 )
-# The parsed spec comes from the spec cache: its JSON is loaded only if someone asks for it.
+# Which version to start: only its id, key and number (the parsed spec comes from the spec cache).
+_DEFINITIONS = ProcessDefinition.__table__
+_DEFINITION_HEADER = select(_DEFINITIONS.c.id, _DEFINITIONS.c.key, _DEFINITIONS.c.version)
 _LATEST_DEFINITION = (
-    select(ProcessDefinition)
-    .options(defer(ProcessDefinition.spec_json))
-    .where(ProcessDefinition.key == bindparam("key"))
-    .order_by(ProcessDefinition.version.desc())
-    .limit(1)
+    _DEFINITION_HEADER.where(_DEFINITIONS.c.key == bindparam("key")).order_by(_DEFINITIONS.c.version.desc()).limit(1)
 )
-_DEFINITION_VERSION = (
-    select(ProcessDefinition)
-    .options(defer(ProcessDefinition.spec_json))
-    .where(ProcessDefinition.key == bindparam("key"), ProcessDefinition.version == bindparam("version"))
+_DEFINITION_VERSION = _DEFINITION_HEADER.where(
+    _DEFINITIONS.c.key == bindparam("key"), _DEFINITIONS.c.version == bindparam("version")
 )
 # The rows every command writes; anything else goes through the unit of work.
 _OWN_ROWS = (ProcessInstance, UserTask)
@@ -92,14 +96,15 @@ class CommandBase:
         workflow.script_engine = self.script_engine
         return workflow
 
-    def _definition(self, process_key: str, version: int | None) -> ProcessDefinition:
+    def _definition(self, process_key: str, version: int | None) -> DefinitionHeader:
+        connection = self.session.connection()
         if version is None:
-            definition = self.session.scalars(_LATEST_DEFINITION, {"key": process_key}).first()
+            row = connection.execute(_LATEST_DEFINITION, {"key": process_key}).first()
         else:
-            definition = self.session.scalars(_DEFINITION_VERSION, {"key": process_key, "version": version}).first()
-        if definition is None:
+            row = connection.execute(_DEFINITION_VERSION, {"key": process_key, "version": version}).first()
+        if row is None:
             raise NotFound(f"流程定义不存在 (no deployed process {process_key!r})")
-        return definition
+        return DefinitionHeader(*row)
 
     def _locked_task(self, task_id: str, expected_version: int | None) -> tuple[UserTask, ProcessInstance]:
         instance = self.session.scalars(_LOCK_TASK_INSTANCE, {"task_id": task_id}).one_or_none()

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
@@ -47,8 +47,10 @@ from engine.rule_set_choice import choose_version, declared_rule_set
 from engine.step_guards import StepContext, check_step
 from engine.start_timers import mark_start_timers_fired, next_occurrence, start_row, start_timers, target_organizations
 from engine.timers import cancel_all, project_bpmn_timers
+from engine.row_writes import insert_row
 from forms import SubmissionInvalid, validate_submission
 
+_ORGANIZATION_EXISTS = select(Organization.__table__.c.id).where(Organization.__table__.c.id == bindparam("id"))
 
 
 class InstanceService(CommandBase):
@@ -141,15 +143,15 @@ class InstanceService(CommandBase):
         version: int | None,
     ) -> ProcessInstance:
         definition = self._definition(process_key, version)
-        organization = self.session.get(Organization, organization_id)
-        if organization is None:
-            raise NotFound(f"组织不存在 (organization {organization_id} not found)")
         spec, subprocess_specs = self.specs.get(self.session, definition.id)
         rule_set = declared_rule_set(spec)
         if rule_set is not None:
             today = to_beijing_date(self.clock.now())
             data["rule_set"] = rule_set
+            organization = self._organization(organization_id)
             data["rule_set_version"] = choose_version(rule_set, organization, data.get("rule_set_version"), today)
+        elif self.session.connection().execute(_ORGANIZATION_EXISTS, {"id": organization_id}).first() is None:
+            raise _no_organization(organization_id)
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
         workflow.task_tree.data.update(data)
         for task in workflow.get_tasks(state=TaskState.READY):
@@ -171,8 +173,7 @@ class InstanceService(CommandBase):
             updated_at=now,
         )
         # Inserted before the first engine steps: a service task may already need its id.
-        self.session.add(instance)
-        self.session.flush()
+        insert_row(self.session, instance)
         self._audit(
             "instance.started",
             instance,
@@ -181,6 +182,12 @@ class InstanceService(CommandBase):
         )
         self._advance_and_save(instance, workflow, actor_id)
         return instance
+
+    def _organization(self, organization_id: int) -> Organization:
+        organization = self.session.get(Organization, organization_id)
+        if organization is None:
+            raise _no_organization(organization_id)
+        return organization
 
     def _complete(
         self, task_id: str, data: dict[str, Any], actor_id: int | None, expected_version: int | None
@@ -463,3 +470,7 @@ class InstanceService(CommandBase):
             actor_id,
             after={"code": report.code, "message": report.message, "element_id": report.element_id},
         )
+
+
+def _no_organization(organization_id: int) -> NotFound:
+    return NotFound(f"组织不存在 (organization {organization_id} not found)")

@@ -32,6 +32,19 @@ def insert_rows(session: Session, rows: Sequence[object]) -> None:
         session.add(row)
 
 
+def insert_row(session: Session, row: object) -> None:
+    """INSERT one new object whose primary key the database assigns, and put it in the session,
+    persistent, with that key."""
+    mapper = inspect(row).mapper
+    statement, columns = _insert_statement(mapper)
+    (key_column,) = mapper.primary_key
+    values = {column: value for column, value in _all_columns(columns, row).items() if column != key_column.key}
+    (key,) = session.connection().execute(statement, values).inserted_primary_key
+    set_committed_value(row, mapper.get_property_by_column(key_column).key, key)
+    make_transient_to_detached(row)
+    session.add(row)
+
+
 def write_changed(session: Session, classes: tuple[type, ...]) -> bool:
     """UPDATE the changed columns of the session's modified objects of these classes, marking them
     clean; False (and nothing written) when the unit of work must order the flush itself."""
@@ -55,8 +68,8 @@ def _all_columns(columns: tuple[_Column, ...], row: object) -> dict[str, Any]:
     for attribute_key, column_key, default in columns:
         value = current.get(attribute_key)
         if value is None:
-            value = default
-            set_committed_value(row, attribute_key, value)
+            # Straight into the object's dict: make_transient_to_detached commits it as loaded.
+            current[attribute_key] = value = default
         values[column_key] = value
     return values
 
