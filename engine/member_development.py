@@ -15,17 +15,15 @@ from engine.branch_meeting import Ballot, ExcludedMember, Exclusion, Tally, Vote
 from engine.calendar import CHINA_UTC_OFFSET, add_calendar_period, parse_iso_duration
 from engine.calendar.periods import add_months
 from engine.models import (
-    InstanceStatus,
     MembershipStatus,
     PartyStanding,
     Person,
-    ProcessInstance,
     Role,
     RoleAssignment,
 )
-from engine.rule_sets import Rule, load_rule_set
+from engine.rule_sets import Rule, load_rule_set, whole_months
 from engine.service_tasks import ServiceCall, service_task
-from engine.step_guards import StepContext, StepRefused, cite, step_guard
+from engine.step_guards import StepContext, StepRefused, cite, has_open_case, step_guard
 
 PROCESS_KEY = "member_development"
 
@@ -79,7 +77,7 @@ def check_applicant(context: StepContext) -> None:
             f"{person.display_name} 因{standing.reentry_bar_reason or '劝其退党或除名'}，{standing.reentry_barred_until} 前不得重新入党 "
             f"(barred from re-entry until {standing.reentry_barred_until})",
         )
-    if _open_case_of(context.session, person.id, context.instance.id):
+    if has_open_case(context.session, PROCESS_KEY, person.id, context.instance.id):
         raise StepRefused("applicant_id", f"{person.display_name} 已有正在办理的发展党员流程 (a development case is already open for this person)")
     context.instance.subject_person_id = person.id
     context.outputs["applicant_name"] = person.display_name
@@ -164,7 +162,7 @@ def check_probation_decision(context: StepContext) -> None:
     if context.submission.get("resolution") != "extend":
         return
     shortest, longest = context.rule("probation_extension_min"), context.rule("probation_extension_max")
-    low, high = _months(shortest, 6), _months(longest, 12)
+    low, high = whole_months(shortest, 6), whole_months(longest, 12)
     months = context.submission.get("extension_months")
     if context.data.get("probation_extended"):
         raise StepRefused("resolution", f"预备期只能延长一次，已经延长过（{_cite(shortest)}） (probation can be extended only once)")
@@ -285,16 +283,6 @@ def _person(context: StepContext, field_name: str) -> Person:
     return person
 
 
-def _open_case_of(session: Session, person_id: int, other_than: int) -> bool:
-    return session.scalar(
-        select(ProcessInstance.id).where(
-            ProcessInstance.process_key == PROCESS_KEY,
-            ProcessInstance.subject_person_id == person_id,
-            ProcessInstance.id != other_than,
-            ProcessInstance.status.in_([InstanceStatus.RUNNING, InstanceStatus.SUSPENDED, InstanceStatus.INCIDENT]),
-        )
-    ) is not None
-
 
 def _subject(call: ServiceCall) -> int:
     if call.instance.subject_person_id is None:
@@ -339,12 +327,6 @@ def _after(day: date, duration: object) -> date:
 def _number(rule: Rule | None, default: int) -> int:
     return rule.value if rule is not None and isinstance(rule.value, int) else default
 
-
-def _months(rule: Rule | None, default: int) -> int:
-    if rule is None or not isinstance(rule.value, str):
-        return default
-    period = parse_iso_duration(rule.value)
-    return period.years * 12 + period.months
 
 
 def _cite(rule: Rule | None) -> str:

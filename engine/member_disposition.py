@@ -14,17 +14,15 @@ from sqlalchemy.orm import Session
 
 from engine.calendar import CHINA_UTC_OFFSET, add_calendar_period, parse_iso_duration
 from engine.models import (
-    InstanceStatus,
     MembershipStatus,
     PartyStanding,
     Person,
-    ProcessInstance,
     Role,
     RoleAssignment,
 )
-from engine.rule_sets import Rule, load_rule_set
+from engine.rule_sets import Rule, load_rule_set, whole_months
 from engine.service_tasks import ServiceCall, service_task
-from engine.step_guards import StepContext, StepRefused, cite, step_guard
+from engine.step_guards import StepContext, StepRefused, cite, has_open_case, step_guard
 
 PROCESS_KEY = "member_disposition"
 RULE_SET = "member_disposition"
@@ -67,7 +65,7 @@ def check_subject(context: StepContext) -> None:
             f"已因同一问题受到党纪处分的，不再进行组织处置（{_cite(context.rule('not_cumulative'))}） "
             "(a member already sanctioned for the same issue is not handled again by organisational disposition)",
         )
-    if _open_case_of(context.session, person.id, context.instance.id):
+    if has_open_case(context.session, PROCESS_KEY, person.id, context.instance.id):
         raise StepRefused("member_id", f"{person.display_name} 已有正在办理的组织处置流程 (a disposition case is already open for this person)")
     context.instance.subject_person_id = person.id
     context.outputs["member_name"] = person.display_name
@@ -196,8 +194,8 @@ def _check_not_probationary(context: StepContext) -> None:
 def _correction_months(context: StepContext) -> int:
     usual, longest = context.rule("correction_period"), context.rule("correction_period_max")
     months = context.submission.get("correction_months")
-    months = _months(usual, 6) if months is None else months
-    most = _months(longest, 12)
+    months = whole_months(usual, 6) if months is None else months
+    most = whole_months(longest, 12)
     if not 1 <= months <= most:
         raise StepRefused(
             "correction_months",
@@ -206,12 +204,6 @@ def _correction_months(context: StepContext) -> int:
         )
     return int(months)
 
-
-def _months(rule: Rule | None, default: int) -> int:
-    if rule is None or not isinstance(rule.value, str):
-        return default
-    period = parse_iso_duration(rule.value)
-    return period.years * 12 + period.months
 
 
 def _person(session: Session, person_id: int) -> Person:
@@ -229,16 +221,6 @@ def _member_of(session: Session, person_id: int, organization_id: int) -> bool:
         )
     ) is not None
 
-
-def _open_case_of(session: Session, person_id: int, other_than: int) -> bool:
-    return session.scalar(
-        select(ProcessInstance.id).where(
-            ProcessInstance.process_key == PROCESS_KEY,
-            ProcessInstance.subject_person_id == person_id,
-            ProcessInstance.id != other_than,
-            ProcessInstance.status.in_([InstanceStatus.RUNNING, InstanceStatus.SUSPENDED, InstanceStatus.INCIDENT]),
-        )
-    ) is not None
 
 
 def _cite(rule: Rule | None) -> str:

@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from engine.calendar import DueRuleInvalid, parse_due_rule
+from engine.calendar import DueRuleInvalid, parse_due_rule, parse_iso_duration
 from engine.errors import NotFound
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "processes" / "rules"
@@ -71,6 +71,14 @@ def load_rule_set(name: str, version: str, directory: Path = RULES_DIR) -> RuleS
     if not path.exists():
         raise NotFound(f"规则集不存在 (no rule set {name} {version})")
     return parse_rule_set(json.loads(path.read_text(encoding="utf-8")), path.name)
+
+
+def whole_months(rule: Rule | None, default: int) -> int:
+    """A period rule in months (P6M -> 6, P1Y -> 12); the default when the version has no such rule."""
+    if rule is None or not isinstance(rule.value, str):
+        return default
+    period = parse_iso_duration(rule.value)
+    return period.years * 12 + period.months
 
 
 def available_versions(name: str, directory: Path = RULES_DIR) -> list[str]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.audit import jsonable
@@ -33,7 +34,7 @@ from engine.calendar.due_rules import to_beijing_date
 from engine.clock import Clock
 from engine.due_rule_text import resolve_due_rule
 from engine.errors import SubmissionRejected
-from engine.models import ProcessInstance, StepRecord
+from engine.models import ACTIVE_STATUSES, ProcessInstance, StepRecord
 from engine.rule_sets import Rule, load_rule_set
 
 STEP_DATE = "step_date"
@@ -169,6 +170,18 @@ def earliest_date(context: StepContext, text: str) -> tuple[date | None, str]:
         raise StepRefused(STEP_DATE, invalid.message) from None
     rule = context.rule(text.split()[0].removeprefix("rule:"))
     return to_beijing_date(due.value), cite(rule) if rule is not None else text
+
+
+def has_open_case(session: Session, process_key: str, person_id: int, other_than: int) -> bool:
+    """Whether another unfinished case of this process is about this person."""
+    return session.scalar(
+        select(ProcessInstance.id).where(
+            ProcessInstance.process_key == process_key,
+            ProcessInstance.subject_person_id == person_id,
+            ProcessInstance.id != other_than,
+            ProcessInstance.status.in_(ACTIVE_STATUSES),
+        )
+    ) is not None
 
 
 def cite(rule: Rule | None) -> str:
