@@ -41,6 +41,7 @@ class DefinitionHeader(NamedTuple):
     key: str
     version: int
 
+
 # Built once: a statement built per command costs more than running it.
 _TASK_OWNER = select(UserTask.instance_id).where(UserTask.id == bindparam("task_id")).scalar_subquery()
 _LOCK_TASK_INSTANCE = (

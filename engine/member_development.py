@@ -283,7 +283,6 @@ def _person(context: StepContext, field_name: str) -> Person:
     return person
 
 
-
 def _subject(call: ServiceCall) -> int:
     if call.instance.subject_person_id is None:
         raise StepRefused("applicant_id", "流程尚未登记申请人 (no applicant recorded)")
@@ -326,7 +325,6 @@ def _after(day: date, duration: object) -> date:
 
 def _number(rule: Rule | None, default: int) -> int:
     return rule.value if rule is not None and isinstance(rule.value, int) else default
-
 
 
 def _cite(rule: Rule | None) -> str:

@@ -205,7 +205,6 @@ def _correction_months(context: StepContext) -> int:
     return int(months)
 
 
-
 def _person(session: Session, person_id: int) -> Person:
     person = session.get(Person, person_id)
     if person is None:
@@ -220,7 +219,6 @@ def _member_of(session: Session, person_id: int, organization_id: int) -> bool:
             RoleAssignment.role == Role.MEMBER,
         )
     ) is not None
-
 
 
 def _cite(rule: Rule | None) -> str:
