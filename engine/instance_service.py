@@ -44,6 +44,7 @@ from engine.spec_cache import DEFAULT_SPEC_CACHE, SpecCache
 from engine.task_projection import CandidateResolver, cancel_rows, project_tasks
 from engine.timer_firing import FireOutcome, lock_timer
 from engine.rule_set_choice import choose_version, declared_rule_set
+from engine.start_limits import earlier_instance, start_period
 from engine.step_guards import StepContext, check_step
 from engine.start_timers import mark_start_timers_fired, next_occurrence, start_row, start_timers, target_organizations
 from engine.timers import cancel_all, project_bpmn_timers
@@ -152,6 +153,11 @@ class InstanceService(CommandBase):
             data["rule_set_version"] = choose_version(rule_set, organization, data.get("rule_set_version"), today)
         elif self.session.connection().execute(_ORGANIZATION_EXISTS, {"id": organization_id}).first() is None:
             raise _no_organization(organization_id)
+        period = start_period(spec)
+        if period is not None:
+            earlier = earlier_instance(self.session, definition.key, organization_id, period, self.clock.now())
+            if earlier is not None:
+                raise earlier.refusal(spec.description or definition.key)
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
         workflow.task_tree.data.update(data)
         for task in workflow.get_tasks(state=TaskState.READY):
@@ -296,11 +302,15 @@ class InstanceService(CommandBase):
             return FireOutcome.STALE
         timer.state, timer.fired_at = TimerState.FIRED, now
         business_key = f"{definition.key}@{to_beijing_date(timer.due_at).isoformat()}"
-        started = [
-            self._start(definition.key, organization_id, business_key, {"scheduled_for": timer.due_at.isoformat()}, None, definition.version).id
-            for organization_id in target_organizations(self.session, scheduled.targets)
-            if not self._already_started(definition.key, organization_id, business_key)
-        ]
+        period = start_period(spec)
+        started, skipped = [], {}
+        for organization_id in target_organizations(self.session, scheduled.targets):
+            earlier = self._earlier_start(definition.key, organization_id, business_key, period, now)
+            if earlier is not None:
+                skipped[str(organization_id)] = earlier
+                continue
+            data = {"scheduled_for": timer.due_at.isoformat()}
+            started.append(self._start(definition.key, organization_id, business_key, data, None, definition.version).id)
         following = next_occurrence(scheduled, timer.due_at)
         if following is not None:
             row = start_row(definition.id, timer.element_id, following, now)
@@ -309,20 +319,31 @@ class InstanceService(CommandBase):
         self._pending_audit.append(
             AuditEntry(
                 "timer.fired",
-                after={"process_key": definition.key, "version": definition.version, "element_id": timer.element_id,
-                       "started_instances": started, "next_due_at": following.isoformat() if following else None},
+                after={
+                    "process_key": definition.key, "version": definition.version, "element_id": timer.element_id,
+                    "started_instances": started, "skipped_organizations": skipped,
+                    "next_due_at": following.isoformat() if following else None,
+                },
             )
         )
         return FireOutcome.FIRED
 
-    def _already_started(self, process_key: str, organization_id: int, business_key: str) -> bool:
-        return self.session.scalar(
+    def _earlier_start(
+        self, process_key: str, organization_id: int, business_key: str, period: str | None, now: datetime
+    ) -> int | None:
+        """The organisation's instance that makes this occurrence's start for it redundant: one with
+        the occurrence's business key, or one within the `once_per` period."""
+        same_occurrence = self.session.scalar(
             select(ProcessInstance.id).where(
                 ProcessInstance.process_key == process_key,
                 ProcessInstance.organization_id == organization_id,
                 ProcessInstance.business_key == business_key,
             )
-        ) is not None
+        )
+        if same_occurrence is not None or period is None:
+            return same_occurrence
+        earlier = earlier_instance(self.session, process_key, organization_id, period, now)
+        return None if earlier is None else earlier.instance_id
 
     def _cancel(
         self, instance_id: int, actor_id: int | None, reason: str | None, expected_version: int | None

@@ -14,6 +14,7 @@ from SpiffWorkflow.specs.base import TaskSpec
 from engine.bpmn.loading import LoadedProcess
 from engine.calendar import DueRuleInvalid
 from engine.due_rule_text import check_due_rule_text
+from engine.start_limits import PERIODS
 from engine.step_guards import STEP_GUARDS, guard_names, load_step_guards
 from engine.errors import DeployProblem
 from engine.scripting.sandbox import check_script
@@ -51,6 +52,12 @@ def _task_problems(file: str | None, task_spec: TaskSpec, forms: Mapping[str, Fo
     if operation is not None and operation not in SERVICE_HANDLERS:
         yield DeployProblem(
             "unknown_service", f"引擎没有名为 {operation} 的服务 (no service task operation named {operation!r})",
+            file, task_spec.name,
+        )
+    period = _properties(task_spec).get("once_per")
+    if period is not None and period not in PERIODS:
+        yield DeployProblem(
+            "bad_property", f"once_per 只能是 {sorted(PERIODS)} (once_per must be one of {sorted(PERIODS)}, got {period!r})",
             file, task_spec.name,
         )
     yield from _script_problems(file, task_spec)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from engine.deployment import deploy
-from engine.models import InstanceStatus, ProcessInstance, TaskStatus, Timer, TimerKind, TimerState, UserTask
+from engine.errors import Conflict, DeploymentRefused
+from engine.models import AuditEvent, InstanceStatus, ProcessInstance, TaskStatus, Timer, TimerKind, TimerState, UserTask
 from engine.timer_delivery import fire_due_timers
 from tests.engine.conftest import deploy_fixture, read_fixture
 
@@ -57,3 +59,56 @@ def test_a_process_with_a_timer_start_can_also_be_started_by_hand(session, servi
     instance = service.start("annual_start", org_tree.branch_a.id)
     task = session.scalars(select(UserTask).where(UserTask.instance_id == instance.id)).one()
     assert task.element_id == "prepare" and task.status == TaskStatus.OPEN
+
+
+# -- once_per="year": one instance per organisation per calendar year in Beijing ---------------
+
+def test_the_timer_skips_a_branch_that_started_this_years_instance_by_hand(session, session_factory, service, clock, org_tree):
+    deploy_fixture(session, clock, "annual_start.bpmn")
+    by_hand = service.start("annual_start", org_tree.branch_a.id, business_key="2026年度")
+    clock.set(FIRST + timedelta(seconds=1))
+    assert [outcome for _, outcome in fire_due_timers(session_factory, clock)] == ["fired"]
+    session.expire_all()
+    instances = session.scalars(select(ProcessInstance).order_by(ProcessInstance.id)).all()
+    assert [(i.organization_id, i.business_key) for i in instances] == [
+        (org_tree.branch_a.id, "2026年度"),
+        (org_tree.branch_b.id, "annual_start@2026-10-08"),
+    ]
+    fired = session.scalars(select(AuditEvent).where(AuditEvent.event_type == "timer.fired")).one()
+    assert fired.after["started_instances"] == [instances[1].id]
+    assert fired.after["skipped_organizations"] == {str(org_tree.branch_a.id): by_hand.id}
+
+
+def test_a_second_start_in_the_same_year_is_refused_and_writes_nothing(session, service, clock, org_tree):
+    deploy_fixture(session, clock, "annual_start.bpmn")
+    first = service.start("annual_start", org_tree.branch_a.id)
+    events_before = session.scalar(select(func.count(AuditEvent.seq)))
+    clock.set(datetime(2026, 12, 31, 15, 59))  # 23:59 on 31 December in Beijing: still 2026
+    with pytest.raises(Conflict, match=f"2026年已开展年度评议（流程实例 #{first.id}）"):
+        service.start("annual_start", org_tree.branch_a.id)
+    assert session.scalars(select(ProcessInstance.id)).all() == [first.id]
+    assert session.scalar(select(func.count(AuditEvent.seq))) == events_before
+    assert service.start("annual_start", org_tree.branch_b.id).organization_id == org_tree.branch_b.id  # another branch
+
+
+def test_the_year_turns_at_midnight_in_beijing(session, service, clock, org_tree):
+    deploy_fixture(session, clock, "annual_start.bpmn")
+    service.start("annual_start", org_tree.branch_a.id)
+    clock.set(datetime(2026, 12, 31, 16, 0))  # 00:00 on 1 January 2027 in Beijing
+    assert service.start("annual_start", org_tree.branch_a.id).status == InstanceStatus.RUNNING
+
+
+def test_a_cancelled_instance_leaves_the_year_free(session, service, clock, org_tree):
+    deploy_fixture(session, clock, "annual_start.bpmn")
+    first = service.start("annual_start", org_tree.branch_a.id)
+    service.cancel(first.id, actor_id=None, reason="启动错误")
+    assert service.start("annual_start", org_tree.branch_a.id).id != first.id
+
+
+def test_deploy_refuses_a_period_the_engine_does_not_know(session, clock):
+    monthly = read_fixture("annual_start.bpmn").replace(b'value="year"', b'value="month"')
+    with pytest.raises(DeploymentRefused) as refused:
+        deploy(session, {"annual_start.bpmn": monthly}, clock=clock)
+    (problem,) = refused.value.problems
+    assert (problem.code, problem.element_id) == ("bad_property", "every_october")
+    assert "once_per" in problem.message and "month" in problem.message

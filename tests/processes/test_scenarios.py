@@ -103,17 +103,30 @@ class ScenarioPlayer:
         if "starts_on" in scenario:
             self.clock.set(self.morning_of(date.fromisoformat(scenario["starts_on"])))
             self._tokens.clear()
-        organization_id = getattr(self.demo, self.suite["organization"]).id
         data = {"rule_set_version": scenario["rule_set"]} if "rule_set" in scenario else {}
-        response = self.client.post(
-            "/api/v1/process-instances",
-            json={"process_key": self.suite["process"], "organization_id": organization_id, "data": data},
-            headers=self.headers(self.suite["started_by"]),
-        )
+        response = self.post_start(data)
         assert response.status_code == 201, response.json
         self.instance_id = response.json["id"]
         if "rule_set" in scenario:
             assert response.json["rule_set_version"] == scenario["rule_set"]
+
+    def post_start(self, data: dict[str, Any]):  # type: ignore[no-untyped-def]
+        organization_id = getattr(self.demo, self.suite["organization"]).id
+        return self.client.post(
+            "/api/v1/process-instances",
+            json={"process_key": self.suite["process"], "organization_id": organization_id, "data": data},
+            headers=self.headers(self.suite["started_by"]),
+        )
+
+    def start_refused(self, expected: dict[str, Any]) -> None:
+        """Starting the process again for the same organisation is refused, and starts nothing."""
+        with self.sessions() as session:
+            before = session.scalars(select(ProcessInstance.id)).all()
+        response = self.post_start({})
+        assert response.status_code == expected["status"], response.json
+        assert expected["contains"] in response.json["message"], response.json
+        with self.sessions() as session:
+            assert session.scalars(select(ProcessInstance.id)).all() == before
 
     def play(self, step: dict[str, Any]) -> None:
         if "task" in step:
@@ -159,6 +172,8 @@ class ScenarioPlayer:
                 assert record[field] == expected, (field, record)
         elif "opinion" in step:
             self.leave_opinion(step["opinion"])
+        elif "start_again" in step:
+            self.start_refused(step["start_again"])
         else:
             raise AssertionError(f"unknown step {step}")
 
