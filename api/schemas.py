@@ -76,6 +76,12 @@ class TaskSchema(Schema):
     completion_data = fields.Dict(allow_none=True)
 
 
+class TaskFormSchema(Schema):
+    form_key = fields.String(allow_none=True)
+    form = fields.Dict(allow_none=True, metadata={"description": "the form definition as deployed (JSON Schema subset)"})
+    shown = fields.Dict(metadata={"description": "values of the form's read-only fields, from the task's data"})
+
+
 class IncidentSchema(Schema):
     id = fields.Integer()
     code = fields.String()

@@ -1,4 +1,5 @@
-"""Server-rendered pages: sign-in with a browser session (CSRF-protected forms) and the inbox.
+"""Server-rendered pages: sign-in with a browser session (CSRF-protected forms), the inbox, and
+the page on which a task is read and completed.
 
 Registered by the application factory when `WEB_PAGES` is on (the default).
 """
@@ -7,7 +8,9 @@ from __future__ import annotations
 from flask import Flask
 
 from web.pages import blueprint
+from web.task_pages import blueprint as task_pages
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(blueprint)
+    app.register_blueprint(task_pages)

@@ -11,8 +11,9 @@ from wtforms.validators import DataRequired, Length
 from api.database import db_session
 from api.errors import ApiError
 from api.sign_in import check_credentials
-from engine.models import Person, TaskStatus, UserTask
+from engine.models import TaskStatus, UserTask
 from engine.policy import Actor, inbox_of, load_actor
+from web.browser_session import signed_in
 
 blueprint = Blueprint("web", __name__, template_folder="templates")
 
@@ -55,17 +56,12 @@ def logout() -> ResponseReturnValue:
 
 @blueprint.get("/")
 def home() -> ResponseReturnValue:
-    person = _signed_in()
+    person = signed_in()
     if person is None:
         return redirect(url_for("web.login"))
     actor = load_actor(db_session(), person)
     return render_template("home.html", person=person, tasks=_inbox(actor), sign_out=SignOutForm(),
                            clock_now=current_app.extensions["wf_clock"].now())
-
-
-def _signed_in() -> Person | None:
-    person_id = session.get("person_id")
-    return db_session().get(Person, person_id) if isinstance(person_id, int) else None
 
 
 def _inbox(actor: Actor) -> list[UserTask]:

@@ -10,11 +10,20 @@ from sqlalchemy import Select, and_, func, or_, select
 from api.auth import authenticate_request, current_actor
 from api.database import db_session
 from api.errors import ApiError
-from api.schemas import CompleteTaskRequest, DelegateTaskRequest, TaskCommandRequest, TaskPage, TaskQuery, TaskSchema
+from api.schemas import (
+    CompleteTaskRequest,
+    DelegateTaskRequest,
+    TaskCommandRequest,
+    TaskFormSchema,
+    TaskPage,
+    TaskQuery,
+    TaskSchema,
+)
 from api.services import instance_service
 from engine.errors import NotFound
 from engine.models import Person, TaskStatus, UserTask
 from engine.policy import Actor, inbox_of, is_candidate, load_actor, may_see_task, may_work_on, offered_to
+from engine.task_forms import task_form
 
 blueprint = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务 (the task inbox)")
 blueprint.before_request(authenticate_request)
@@ -46,6 +55,20 @@ def list_tasks(query: dict[str, Any]) -> dict[str, Any]:
 def get_task(task_id: str) -> UserTask:
     """查看任务 (one task)"""
     return _visible_task(current_actor(), task_id)
+
+
+@blueprint.get("/<task_id>/form")
+@blueprint.response(200, TaskFormSchema)
+@blueprint.doc(**SECURED)
+def get_task_form(task_id: str) -> dict[str, Any]:
+    """任务表单：表单定义及其只读字段的值 (the task's form, and the values of its read-only fields)"""
+    task = _visible_task(current_actor(), task_id)
+    form = task_form(db_session(), current_app.extensions["wf_spec_cache"], task)
+    return {
+        "form_key": task.form_key,
+        "form": dict(form.definition.raw) if form.definition is not None else None,
+        "shown": form.shown,
+    }
 
 
 @blueprint.post("/<task_id>/claim")

@@ -1,0 +1,152 @@
+"""Working on a task in the browser: the task with what came before it in its instance, its form
+rendered from the same definition the engine validates with, and the submission that completes it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+
+from api.database import db_session
+from api.services import instance_service
+from engine.errors import Conflict, NotFound, SubmissionRejected
+from engine.models import Person, ProcessInstance, TaskStatus, UserTask
+from engine.spec_cache import SpecCache
+from engine.policy import Actor, load_actor, may_see_instance, may_see_task, may_work_on
+from engine.task_forms import TaskForm, task_form
+from forms import FormDefinition
+from forms.validation import SCHEMA_ERRORS
+from web.browser_session import signed_in
+from web.form_input import shown_value, submission_from_post
+
+blueprint = Blueprint("task_pages", __name__, template_folder="templates")
+BEIJING = timedelta(hours=8)
+
+
+class CompleteTaskForm(FlaskForm):
+    """Only the CSRF token: the fields come from the task's form definition."""
+
+
+@dataclass(frozen=True)
+class EarlierStep:
+    """A finished task of the same instance, as the person now working on it reads it."""
+
+    name: str
+    completed_by: str
+    completed_at: datetime
+    answers: list[tuple[str, str]]
+
+
+@blueprint.get("/tasks/<task_id>")
+def task(task_id: str) -> ResponseReturnValue:
+    actor = _actor()
+    if actor is None:
+        return redirect(url_for("web.login"))
+    row = _visible_task(actor, task_id)
+    return _page(actor, row, task_form(db_session(), _specs(), row), values={}, errors={})
+
+
+@blueprint.post("/tasks/<task_id>")
+def complete(task_id: str) -> ResponseReturnValue:
+    actor = _actor()
+    if actor is None:
+        return redirect(url_for("web.login"))
+    row = _visible_task(actor, task_id)
+    form = task_form(db_session(), _specs(), row)
+    if not CompleteTaskForm().validate_on_submit():
+        return _page(actor, row, form, request.form, {}, "请求已过期，请重新提交 (the form expired; please submit again)", 400)
+    if row.status != TaskStatus.OPEN or not may_work_on(actor, row):
+        return _page(actor, row, form, request.form, {}, "您不能办理该任务 (you may not complete this task)", 403)
+    submission = submission_from_post(form.definition, request.form) if form.definition is not None else {}
+    try:
+        instance_service().complete_task(task_id, submission, actor_id=actor.id)
+    except SubmissionRejected as rejected:
+        db_session().rollback()
+        return _page(actor, row, form, request.form, rejected.errors, "提交的数据有误，请按提示修改 (please correct the fields marked below)", 422)
+    except Conflict as conflict:
+        db_session().rollback()
+        return _page(actor, row, task_form(db_session(), _specs(), row), {}, {}, conflict.message, 409)
+    flash(f"已办理：{row.name} (completed: {row.name})")
+    return redirect(url_for("web.home"))
+
+
+def _page(
+    actor: Actor,
+    row: UserTask,
+    form: TaskForm,
+    values: Any,
+    errors: dict[str, list[str]],
+    message: str | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    session = db_session()
+    instance = session.get(ProcessInstance, row.instance_id)
+    assert instance is not None  # a task row always has its instance (foreign key)
+    earlier = _earlier_steps(instance) if may_see_instance(session, actor, instance) else []
+    workable = row.status == TaskStatus.OPEN and may_work_on(actor, row)
+    answer_given = _answers(form.definition, row.completion_data) if row.completion_data else []
+    return render_template(
+        "task.html", task=row, instance=instance, form=form.definition, shown=form.shown, values=values,
+        errors=errors, message=message, earlier=earlier, workable=workable, answer_given=answer_given,
+        csrf=CompleteTaskForm(), schema_errors=SCHEMA_ERRORS,
+        in_beijing=lambda moment: (moment + BEIJING).strftime("%Y-%m-%d %H:%M"), shown_value=shown_value,
+    ), status
+
+
+def _earlier_steps(instance: ProcessInstance) -> list[EarlierStep]:
+    session = db_session()
+    finished = session.scalars(
+        select(UserTask)
+        .where(UserTask.instance_id == instance.id, UserTask.status == TaskStatus.COMPLETED)
+        .order_by(UserTask.completed_at, UserTask.id)
+    ).all()
+    forms = _specs().forms(session, instance.definition_id)
+    names = _display_names({row.completed_by_id for row in finished if row.completed_by_id is not None})
+    return [
+        EarlierStep(
+            name=row.name or row.element_id,
+            completed_by=names.get(row.completed_by_id, "系统 (system)") if row.completed_by_id else "系统 (system)",
+            completed_at=row.completed_at or row.created_at,
+            answers=_answers(forms.get(row.form_key) if row.form_key else None, row.completion_data or {}),
+        )
+        for row in finished
+    ]
+
+
+def _answers(definition: FormDefinition | None, data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Each answer under its field's title, in the form's order; answers the form lacks by name."""
+    if definition is None:
+        return [(name, str(value)) for name, value in data.items()]
+    fields = {field.name: field for field in definition.fields}
+    ordered = [name for name in fields if name in data] + [name for name in data if name not in fields]
+    return [
+        (fields[name].title, shown_value(fields[name], data[name])) if name in fields else (name, str(data[name]))
+        for name in ordered
+    ]
+
+
+def _display_names(person_ids: set[int]) -> dict[int, str]:
+    if not person_ids:
+        return {}
+    rows = db_session().execute(select(Person.id, Person.display_name).where(Person.id.in_(person_ids)))
+    return {person_id: name for person_id, name in rows}
+
+
+def _visible_task(actor: Actor, task_id: str) -> UserTask:
+    row = db_session().get(UserTask, task_id)
+    if row is None or not may_see_task(actor, row):
+        raise NotFound(f"任务不存在 (task {task_id} not found)")  # the same answer either way: ids leak nothing
+    return row
+
+
+def _actor() -> Actor | None:
+    person = signed_in()
+    return None if person is None else load_actor(db_session(), person)
+
+
+def _specs() -> SpecCache:
+    return current_app.extensions["wf_spec_cache"]
