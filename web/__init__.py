@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from flask import Flask
 
+from web.display import register_filters
 from web.pages import blueprint
 from web.task_pages import blueprint as task_pages
 
 
 def init_app(app: Flask) -> None:
+    register_filters(app)
     app.register_blueprint(blueprint)
     app.register_blueprint(task_pages)

@@ -3,7 +3,7 @@ rendered from the same definition the engine validates with, and the submission 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -14,17 +14,17 @@ from sqlalchemy import select
 from api.database import db_session
 from api.services import instance_service
 from engine.errors import Conflict, NotFound, SubmissionRejected
-from engine.models import Person, ProcessInstance, TaskStatus, UserTask
+from engine.models import ProcessInstance, TaskStatus, UserTask
 from engine.spec_cache import SpecCache
-from engine.policy import Actor, load_actor, may_see_instance, may_see_task, may_work_on
+from engine.policy import Actor, may_see_instance, may_see_task, may_work_on
 from engine.task_forms import TaskForm, task_form
 from forms import FormDefinition
 from forms.validation import SCHEMA_ERRORS
-from web.browser_session import signed_in
+from web.browser_session import signed_in_actor
+from web.display import SYSTEM, display_names
 from web.form_input import shown_value, submission_from_post
 
 blueprint = Blueprint("task_pages", __name__, template_folder="templates")
-BEIJING = timedelta(hours=8)
 
 
 class CompleteTaskForm(FlaskForm):
@@ -43,7 +43,7 @@ class EarlierStep:
 
 @blueprint.get("/tasks/<task_id>")
 def task(task_id: str) -> ResponseReturnValue:
-    actor = _actor()
+    actor = signed_in_actor()
     if actor is None:
         return redirect(url_for("web.login"))
     row = _visible_task(actor, task_id)
@@ -52,7 +52,7 @@ def task(task_id: str) -> ResponseReturnValue:
 
 @blueprint.post("/tasks/<task_id>")
 def complete(task_id: str) -> ResponseReturnValue:
-    actor = _actor()
+    actor = signed_in_actor()
     if actor is None:
         return redirect(url_for("web.login"))
     row = _visible_task(actor, task_id)
@@ -92,8 +92,7 @@ def _page(
     return render_template(
         "task.html", task=row, instance=instance, form=form.definition, shown=form.shown, values=values,
         errors=errors, message=message, earlier=earlier, workable=workable, answer_given=answer_given,
-        csrf=CompleteTaskForm(), schema_errors=SCHEMA_ERRORS,
-        in_beijing=lambda moment: (moment + BEIJING).strftime("%Y-%m-%d %H:%M"), shown_value=shown_value,
+        csrf=CompleteTaskForm(), schema_errors=SCHEMA_ERRORS, shown_value=shown_value,
     ), status
 
 
@@ -105,11 +104,11 @@ def _earlier_steps(instance: ProcessInstance) -> list[EarlierStep]:
         .order_by(UserTask.completed_at, UserTask.id)
     ).all()
     forms = _specs().forms(session, instance.definition_id)
-    names = _display_names({row.completed_by_id for row in finished if row.completed_by_id is not None})
+    names = display_names(row.completed_by_id for row in finished)
     return [
         EarlierStep(
             name=row.name or row.element_id,
-            completed_by=names.get(row.completed_by_id, "系统 (system)") if row.completed_by_id else "系统 (system)",
+            completed_by=names.get(row.completed_by_id, SYSTEM) if row.completed_by_id else SYSTEM,
             completed_at=row.completed_at or row.created_at,
             answers=_answers(forms.get(row.form_key) if row.form_key else None, row.completion_data or {}),
         )
@@ -129,23 +128,11 @@ def _answers(definition: FormDefinition | None, data: dict[str, Any]) -> list[tu
     ]
 
 
-def _display_names(person_ids: set[int]) -> dict[int, str]:
-    if not person_ids:
-        return {}
-    rows = db_session().execute(select(Person.id, Person.display_name).where(Person.id.in_(person_ids)))
-    return {person_id: name for person_id, name in rows}
-
-
 def _visible_task(actor: Actor, task_id: str) -> UserTask:
     row = db_session().get(UserTask, task_id)
     if row is None or not may_see_task(actor, row):
         raise NotFound(f"任务不存在 (task {task_id} not found)")  # the same answer either way: ids leak nothing
     return row
-
-
-def _actor() -> Actor | None:
-    person = signed_in()
-    return None if person is None else load_actor(db_session(), person)
 
 
 def _specs() -> SpecCache:

@@ -2,18 +2,14 @@
 see each refused field named with nothing changed, and only candidates may answer."""
 from __future__ import annotations
 
-import io
 import re
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from engine.models import AuditEvent, ProcessInstance, TaskStatus, UserTask
-from tests.conftest import FIXTURES
 from tests.web.test_sign_in import csrf_token, sign_in
 
-PROCESS = (FIXTURES.parents[2] / "processes" / "disclosure_review.bpmn").read_bytes()
 PLAN = {
     "title": "2026年第一季度党费收缴情况",
     "content": "本季度应缴党费 12 人，已全部按时足额缴纳。",
@@ -21,18 +17,6 @@ PLAN = {
     "methods": ["meeting", "bulletin_board"],
     "publish_on": "2026-04-01",
 }
-
-
-@pytest.fixture
-def plan_task(client, login, demo, session) -> UserTask:  # type: ignore[no-untyped-def]
-    """A disclosure review started by the drafter of 第一党支部, waiting at its plan."""
-    deployed = client.post("/api/v1/process-definitions", headers=login("owner"), content_type="multipart/form-data",
-                           data={"file": (io.BytesIO(PROCESS), "disclosure_review.bpmn")})
-    assert deployed.status_code == 201, deployed.json
-    started = client.post("/api/v1/process-instances", headers=login("drafter"),
-                          json={"process_key": "disclosure_review", "organization_id": demo.branch1.id})
-    assert started.status_code == 201, started.json
-    return session.get(UserTask, started.json["open_tasks"][0]["id"])
 
 
 def post_answer(client, task_id: str, fields: dict[str, Any], with_token: bool = True):  # type: ignore[no-untyped-def]

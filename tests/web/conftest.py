@@ -1,0 +1,59 @@
+"""Browser fixtures: the application served on a free local port, and Debian's Chromium driven by
+Playwright. A missing browser fails these tests (make test installs it); it never skips them."""
+from __future__ import annotations
+
+import io
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, sync_playwright
+from werkzeug.serving import make_server
+
+from engine.models import UserTask
+from tests.conftest import FIXTURES
+
+CHROMIUM = Path("/usr/bin/chromium")
+DISCLOSURE_REVIEW = (FIXTURES.parents[2] / "processes" / "disclosure_review.bpmn").read_bytes()
+
+
+@pytest.fixture
+def live_url(app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing: `make test` installs Debian's chromium"
+    with sync_playwright() as playwright:
+        # --no-sandbox: CI runs as root, where Chromium refuses its sandbox.
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1000, "height": 1400})
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def plan_task(client, login, demo, session) -> UserTask:  # type: ignore[no-untyped-def]
+    """A disclosure review started by the drafter of 第一党支部, waiting at its plan."""
+    deployed = client.post("/api/v1/process-definitions", headers=login("owner"), content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(DISCLOSURE_REVIEW), "disclosure_review.bpmn")})
+    assert deployed.status_code == 201, deployed.json
+    started = client.post("/api/v1/process-instances", headers=login("drafter"),
+                          json={"process_key": "disclosure_review", "organization_id": demo.branch1.id})
+    assert started.status_code == 201, started.json
+    return session.get(UserTask, started.json["open_tasks"][0]["id"])

@@ -1,0 +1,52 @@
+"""A drafter and a branch secretary work through a disclosure review in a real browser: sign in,
+open the task from the inbox, fill in the form by clicking and typing, correct a refused answer,
+and the next reviewer reads the plan before answering."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from engine.models import TaskStatus, UserTask
+from tests.web.test_task_pages import PLAN
+
+
+def sign_in(page: Page, live_url: str, username: str) -> None:
+    page.goto(f"{live_url}/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill("demo")
+    page.get_by_role("button", name=re.compile("登录")).click()
+    expect(page.get_by_role("heading", name=re.compile("您好"))).to_be_visible()
+
+
+def test_a_plan_is_drafted_corrected_and_handed_to_the_reviewer(page: Page, live_url, session, plan_task):
+    sign_in(page, live_url, "drafter")
+    page.get_by_role("link", name="提出公开方案").click()
+    expect(page.get_by_role("heading", name="提出公开方案")).to_be_visible()
+
+    page.get_by_label("公开内容").fill(PLAN["content"])  # the title is left out on purpose
+    page.get_by_label(re.compile("在本地区、本部门、本单位公开")).check()
+    page.get_by_label("会议 (Meeting)").check()
+    page.get_by_label("公开栏 (Bulletin board)").check()
+    page.get_by_label("拟公开日期").fill(PLAN["publish_on"])
+    page.get_by_role("button", name=re.compile("提交")).click()
+
+    expect(page.locator("#form-message")).to_contain_text("提交的数据有误")
+    expect(page.locator("#error-title")).to_be_visible()
+    expect(page.get_by_label("公开内容")).to_have_value(PLAN["content"])  # nothing typed is lost
+    expect(page.get_by_label("公开栏 (Bulletin board)")).to_be_checked()
+    page.get_by_label("公开事项标题").fill(PLAN["title"])
+    page.get_by_role("button", name=re.compile("提交")).click()
+
+    expect(page.get_by_role("status")).to_contain_text("已办理：提出公开方案")
+    session.expire_all()
+    assert session.get(UserTask, plan_task.id).status == TaskStatus.COMPLETED
+
+    page.get_by_role("button", name=re.compile("退出")).click()
+    sign_in(page, live_url, "secretary")
+    page.get_by_role("link", name="必要性、准确性审核").click()
+    expect(page.locator("section.earlier")).to_contain_text(PLAN["content"])
+    expect(page.locator("#shown-title")).to_have_text(PLAN["title"])
+    review = session.scalars(select(UserTask).where(UserTask.element_id == "accuracy_review")).one()
+    assert review.status == TaskStatus.OPEN
