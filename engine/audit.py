@@ -116,6 +116,20 @@ def verify_chain(session: Session, batch_size: int = 1000) -> ChainVerification:
     return ChainVerification(ok=True, events=count, first_bad_seq=None)
 
 
+def altered_events(session: Session, events: Sequence[AuditEvent]) -> set[int]:
+    """The seqs among `events` (e.g. one instance's) whose row was edited, or whose predecessor in
+    the chain was edited or deleted: each is checked against its own hash and its predecessor's."""
+    wanted = {event.seq - 1 for event in events if event.seq > 1}
+    rows = session.execute(select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.seq.in_(wanted))).all() if wanted else []
+    stored = {seq: stored_hash for seq, stored_hash in rows}
+    altered = set()
+    for event in events:
+        expected_prev = GENESIS_HASH if event.seq == 1 else stored.get(event.seq - 1)
+        if event.prev_hash != expected_prev or event_hash(event) != event.hash:
+            altered.add(event.seq)
+    return altered
+
+
 def _timestamp(moment: datetime) -> str:
     return moment.replace(tzinfo=None).isoformat(timespec="microseconds")
 

@@ -1,5 +1,5 @@
-"""Server-rendered pages: sign-in with a browser session (CSRF-protected forms), the inbox, and
-the page on which a task is read and completed.
+"""Server-rendered pages: sign-in with a browser session (CSRF-protected forms), the inbox, the
+page on which a task is read and completed, an instance's trace, and the audit chain's check.
 
 Registered by the application factory when `WEB_PAGES` is on (the default).
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Flask
 
 from web.display import register_filters
+from web.instance_pages import blueprint as instance_pages
 from web.pages import blueprint
 from web.task_pages import blueprint as task_pages
 
@@ -16,3 +17,4 @@ def init_app(app: Flask) -> None:
     register_filters(app)
     app.register_blueprint(blueprint)
     app.register_blueprint(task_pages)
+    app.register_blueprint(instance_pages)

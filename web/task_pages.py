@@ -21,7 +21,7 @@ from engine.task_forms import TaskForm, task_form
 from forms import FormDefinition
 from forms.validation import SCHEMA_ERRORS
 from web.browser_session import signed_in_actor
-from web.display import SYSTEM, display_names
+from web.display import display_names, named
 from web.form_input import shown_value, submission_from_post
 
 blueprint = Blueprint("task_pages", __name__, template_folder="templates")
@@ -108,7 +108,7 @@ def _earlier_steps(instance: ProcessInstance) -> list[EarlierStep]:
     return [
         EarlierStep(
             name=row.name or row.element_id,
-            completed_by=names.get(row.completed_by_id, SYSTEM) if row.completed_by_id else SYSTEM,
+            completed_by=named(names, row.completed_by_id),
             completed_at=row.completed_at or row.created_at,
             answers=_answers(forms.get(row.form_key) if row.form_key else None, row.completion_data or {}),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
-from engine.audit import verify_chain
+from engine.audit import altered_events, verify_chain
 from engine.models import AuditEvent, TaskStatus, UserTask
 from tests.engine.conftest import deploy_fixture
 
@@ -65,3 +65,22 @@ def test_deleting_the_newest_rows_is_detected(session, history):
         session.execute(text("DELETE FROM audit_events WHERE seq >= 7"))
     result = verify_chain(session)
     assert (result.ok, result.first_bad_seq, result.events) == (False, 7, 6)
+
+
+def instance_events(session, instance_id: int) -> list[AuditEvent]:  # type: ignore[no-untyped-def]
+    session.expire_all()
+    return session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.seq)).all()
+
+
+def test_one_instances_events_are_checked_row_by_row(session, history):
+    assert altered_events(session, instance_events(session, history.id)) == set()
+    session.rollback()  # end the read, as a request would
+    with session.begin():
+        session.execute(text("UPDATE audit_events SET after = :v WHERE seq = 4"), {"v": '{"title": "伪造"}'})
+    assert altered_events(session, instance_events(session, history.id)) == {4}
+
+
+def test_a_deleted_row_marks_the_event_after_the_gap(session, history):
+    with session.begin():
+        session.execute(text("DELETE FROM audit_events WHERE seq = 3"))
+    assert altered_events(session, instance_events(session, history.id)) == {4}

@@ -1,0 +1,66 @@
+"""An instance's trace and the audit chain's check, as an auditor or a participant reads them in the
+browser: who did what and when, and which row was altered when someone edited the database."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select, text
+
+from engine.models import AuditEvent
+from tests.web.test_sign_in import sign_in
+from tests.web.test_task_pages import PLAN
+
+
+def completed_plan(client, login, session, plan_task) -> AuditEvent:  # type: ignore[no-untyped-def]
+    done = client.post(f"/api/v1/tasks/{plan_task.id}/complete", headers=login("drafter"), json={"data": PLAN})
+    assert done.status_code == 200, done.json
+    return session.scalars(select(AuditEvent).where(AuditEvent.event_type == "task.completed")).one()
+
+
+def tamper(session, seq: int) -> None:  # type: ignore[no-untyped-def]
+    session.rollback()
+    with session.begin():
+        session.execute(text("UPDATE audit_events SET after = :v WHERE seq = :seq"), {"v": '{"title": "伪造"}', "seq": seq})
+
+
+def test_the_trace_says_who_did_what_on_which_task(client, login, session, plan_task):
+    completed_plan(client, login, session, plan_task)
+    sign_in(client, "secretary")
+    page = client.get(f"/instances/{plan_task.instance_id}").get_data(as_text=True)
+    assert "运行中 (running)" in page and "第一党支部" in page
+    assert re.search(r"发起流程 \(started\)", page) and re.search(r"办理任务 \(completed\)<br><span class=\"hint\">提出公开方案", page)
+    assert PLAN["content"] in page  # the values the drafter gave
+    assert "均通过哈希校验" in page and "已被篡改" not in page
+    assert "必要性、准确性审核" in page  # an open task, linked
+
+
+def test_an_edited_row_is_marked_where_it_is(client, login, session, plan_task):
+    completed = completed_plan(client, login, session, plan_task)
+    tamper(session, completed.seq)
+    sign_in(client, "auditor")
+    page = client.get(f"/instances/{plan_task.instance_id}").get_data(as_text=True)
+    assert re.search(rf'<tr id="event-{completed.seq}" class="altered">', page)
+    assert page.count('class="altered"') == 1 and "1 条记录校验失败" in page
+    assert "伪造" in page  # what the row says now, for the auditor to compare
+
+
+def test_the_audit_page_verifies_the_whole_chain_and_points_at_the_break(client, login, session, plan_task):
+    completed = completed_plan(client, login, session, plan_task)
+    sign_in(client, "auditor")
+    assert "完整：" in client.get("/audit").get_data(as_text=True)
+    tamper(session, completed.seq)
+    page = client.get("/audit").get_data(as_text=True)
+    assert f"第 {completed.seq} 条起校验失败" in page
+    assert f'href="/instances/{plan_task.instance_id}"' in page
+
+
+def test_only_auditors_and_administrators_open_the_audit_page(client, plan_task):
+    sign_in(client, "secretary")
+    response = client.get("/audit", headers={"Accept": "text/html"})
+    assert response.status_code == 403 and "纪检委员" in response.get_data(as_text=True)
+
+
+def test_an_instance_one_may_not_see_is_not_found(client, plan_task):
+    sign_in(client, "member4")
+    response = client.get(f"/instances/{plan_task.instance_id}", headers={"Accept": "text/html"})
+    assert response.status_code == 404
