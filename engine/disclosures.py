@@ -2,12 +2,13 @@
 the opinions members and the public leave during its feedback window."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from engine.audit import append_event
+from engine.clock import Clock
 from engine.errors import InvalidCommand, NotFound
 from engine.models import (
     Disclosure,
@@ -76,16 +77,23 @@ def readable_disclosures(session: Session, person_id: int | None) -> Select[tupl
 
 
 def leave_opinion(
-    session: Session, disclosure: Disclosure, content: str, is_objection: bool, now: datetime,
+    session: Session, clock: Clock, disclosure: Disclosure, content: str, is_objection: bool,
     author_id: int | None = None, author_name: str | None = None,
 ) -> DisclosureOpinion:
+    """Record an opinion or objection while the disclosure is open for feedback, with its audit
+    event (which names the author only when signed in); the caller commits."""
     if disclosure.status != DisclosureStatus.PUBLISHED:
         raise InvalidCommand("该公开事项的意见反馈期已结束 (the feedback window of this disclosure is closed)")
     opinion = DisclosureOpinion(
         disclosure_id=disclosure.id, author_id=author_id, author_name=author_name, content=content,
-        is_objection=is_objection, created_at=now,
+        is_objection=is_objection, created_at=clock.now(),
     )
     session.add(opinion)
+    session.flush()
+    append_event(
+        session, clock, "disclosure.opinion_left", actor_id=author_id, organization_id=disclosure.organization_id,
+        instance_id=disclosure.instance_id, after={"opinion_id": opinion.id, "is_objection": opinion.is_objection},
+    )
     return opinion
 
 

@@ -1,5 +1,6 @@
 """Server-rendered pages: sign-in with a browser session (CSRF-protected forms), the inbox, the
-page on which a task is read and completed, an instance's trace, and the audit chain's check.
+page on which a task is read and completed, an instance's trace, the audit chain's check, and
+what was published (党务公开) for members and the public.
 
 Registered by the application factory when `WEB_PAGES` is on (the default).
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from web.disclosure_pages import blueprint as disclosure_pages
 from web.display import register_filters
 from web.instance_pages import blueprint as instance_pages
 from web.pages import blueprint
@@ -18,3 +20,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(blueprint)
     app.register_blueprint(task_pages)
     app.register_blueprint(instance_pages)
+    app.register_blueprint(disclosure_pages)

@@ -12,7 +12,6 @@ from api.auth import authenticate_if_present
 from api.database import db_session
 from api.errors import ApiError
 from api.schemas import DisclosureSchema, OpinionRequest, OpinionSchema
-from engine.audit import append_event
 from engine.disclosures import leave_opinion, readable_disclosures
 from engine.errors import NotFound
 from engine.models import Disclosure, DisclosureOpinion, DisclosureScope
@@ -59,15 +58,9 @@ def add_opinion(body: dict[str, Any], disclosure_id: int) -> DisclosureOpinion:
     if reader is None and disclosure.scope != DisclosureScope.SOCIETY:
         raise ApiError(401)
     session = db_session()
-    clock = current_app.extensions["wf_clock"]
     opinion = leave_opinion(
-        session, disclosure, body["content"], body["is_objection"], clock.now(),
+        session, current_app.extensions["wf_clock"], disclosure, body["content"], body["is_objection"],
         author_id=reader, author_name=body["author_name"],
-    )
-    session.flush()
-    append_event(
-        session, clock, "disclosure.opinion_left", actor_id=reader, organization_id=disclosure.organization_id,
-        instance_id=disclosure.instance_id, after={"opinion_id": opinion.id, "is_objection": opinion.is_objection},
     )
     session.commit()
     return opinion
