@@ -23,12 +23,18 @@ $(CHROMIUM):
 	$(SUDO) apt-get install -y -q chromium fonts-noto-cjk >/dev/null \
 		|| { $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium fonts-noto-cjk >/dev/null; }
 
-test: $(STAMP) $(CHROMIUM)
+# The pages' browser assets (bpmn-js for the editor), as web/package-lock.json pins them.
+WEB_ASSETS := web/node_modules/.installed
+$(WEB_ASSETS): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $(WEB_ASSETS)
+
+test: $(STAMP) $(CHROMIUM) $(WEB_ASSETS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Database, processes, demo data (WF_DEMO=1 unless the caller set WF_DEMO), Redis, the RQ worker
 # and the web server on 127.0.0.1:${PORT:-5000}; Ctrl-C stops them all (api/launcher/).
-run: $(STAMP)
+run: $(STAMP) $(WEB_ASSETS)
 	exec env WF_DEMO="$${WF_DEMO-1}" $(BIN)/python -m api.launcher
 
 bench: $(STAMP)
@@ -37,4 +43,4 @@ bench: $(STAMP)
 	if command -v valgrind >/dev/null; then $(BIN)/python bench/engine_instructions.py; fi
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache web/node_modules

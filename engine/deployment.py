@@ -9,11 +9,13 @@ from pathlib import Path, PurePosixPath
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.parser.util import BPMN_MODEL_NS
 
 from engine.audit import append_event
 from engine.bpmn.loading import LoadedProcess, load_process_package
+from engine.bpmn.xml_safety import parse_untrusted_xml
 from engine.clock import SYSTEM_CLOCK, Clock
-from engine.errors import Conflict, DeploymentRefused, DeployProblem
+from engine.errors import Conflict, DeploymentRefused, DeployProblem, NotFound
 from engine.models import ProcessDefinition, ProcessDefinitionFile
 from engine.package_checks import form_keys, package_problems
 from engine.serialization import SERIALIZER_VERSION, spec_to_json
@@ -166,3 +168,14 @@ def deploy_directory(
         deploy(session, {path.name: path.read_bytes(), **decisions}, clock=clock, actor_id=actor_id, form_library=library)
         for path in sorted(processes.glob("*.bpmn"))
     ]
+
+
+def main_model_file(definition: ProcessDefinition) -> ProcessDefinitionFile:
+    """The stored BPMN file that defines the version's process (the others are its DMN and forms)."""
+    for stored in definition.files:
+        if is_form_file(stored.filename):
+            continue
+        root = parse_untrusted_xml(stored.filename, stored.content).getroot()
+        if any(process.get("id") == definition.key for process in root.iter(f"{{{BPMN_MODEL_NS}}}process")):
+            return stored
+    raise NotFound(f"流程 {definition.key} 第 {definition.version} 版没有流程文件 (no BPMN file stored)")

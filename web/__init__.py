@@ -1,6 +1,6 @@
 """Server-rendered pages: sign-in with a browser session (CSRF-protected forms), the inbox, the
 page on which a task is read and completed, an instance's trace, the audit chain's check, and
-what was published (党务公开) for members and the public.
+what was published (党务公开) for members and the public, and the BPMN editor for process owners.
 
 Registered by the application factory when `WEB_PAGES` is on (the default).
 """
@@ -10,6 +10,7 @@ from flask import Flask
 
 from web.disclosure_pages import blueprint as disclosure_pages
 from web.display import register_filters
+from web.editor_pages import blueprint as editor_pages
 from web.instance_pages import blueprint as instance_pages
 from web.pages import blueprint
 from web.task_pages import blueprint as task_pages
@@ -21,3 +22,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(task_pages)
     app.register_blueprint(instance_pages)
     app.register_blueprint(disclosure_pages)
+    app.register_blueprint(editor_pages)

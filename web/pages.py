@@ -12,7 +12,7 @@ from api.database import db_session
 from api.errors import ApiError
 from api.sign_in import check_credentials
 from engine.models import TaskStatus, UserTask
-from engine.policy import Actor, inbox_of, load_actor, may_read_audit
+from engine.policy import Actor, inbox_of, load_actor, may_deploy, may_read_audit
 from web.browser_session import signed_in
 
 blueprint = Blueprint("web", __name__, template_folder="templates")
@@ -61,7 +61,8 @@ def home() -> ResponseReturnValue:
         return redirect(url_for("web.login"))
     actor = load_actor(db_session(), person)
     return render_template("home.html", person=person, tasks=_inbox(actor), sign_out=SignOutForm(),
-                           clock_now=current_app.extensions["wf_clock"].now(), reads_audit=may_read_audit(actor))
+                           clock_now=current_app.extensions["wf_clock"].now(), reads_audit=may_read_audit(actor),
+                           deploys=may_deploy(actor))
 
 
 def _inbox(actor: Actor) -> list[UserTask]:

@@ -1,6 +1,6 @@
-"""A drafter and a branch secretary work through a disclosure review in a real browser: sign in,
-open the task from the inbox, fill in the form by clicking and typing, correct a refused answer,
-and the next reviewer reads the plan before answering."""
+"""The pages in a real browser: a drafter and a branch secretary work through a disclosure review
+(open the task from the inbox, fill in the form by clicking and typing, correct a refused answer,
+the next reviewer reads the plan before answering), and a process owner edits and deploys it."""
 from __future__ import annotations
 
 import re
@@ -8,7 +8,8 @@ import re
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from engine.models import TaskStatus, UserTask
+from engine.deployment import main_model_file
+from engine.models import ProcessDefinition, TaskStatus, UserTask
 from tests.web.test_task_pages import PLAN
 
 
@@ -50,3 +51,28 @@ def test_a_plan_is_drafted_corrected_and_handed_to_the_reviewer(page: Page, live
     expect(page.locator("#shown-title")).to_have_text(PLAN["title"])
     review = session.scalars(select(UserTask).where(UserTask.element_id == "accuracy_review")).one()
     assert review.status == TaskStatus.OPEN
+
+
+def test_a_process_owner_renames_a_task_in_the_editor_and_deploys_it(page: Page, live_url, session, plan_task):
+    sign_in(page, live_url, "owner")
+    page.get_by_role("link", name=re.compile("流程定义")).click()
+    page.get_by_role("link", name=re.compile("编辑")).first.click()
+    expect(page.locator("#editor[data-ready=true]")).to_be_attached()
+    task = page.locator('.djs-element[data-element-id="plan"]')
+    expect(task).to_be_visible()
+
+    task.dblclick()  # bpmn-js opens the label for direct editing
+    page.keyboard.press("Control+A")
+    page.keyboard.type("拟订公开方案")
+    page.locator("#canvas svg").first.click(position={"x": 5, "y": 5})
+    page.get_by_role("button", name=re.compile("部署为新版本")).click()
+    expect(page.locator("#deploy-result")).to_contain_text("已部署为第 2 版")
+    session.expire_all()
+    latest = session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == "disclosure_review", ProcessDefinition.version == 2)).one()
+    assert "拟订公开方案".encode() in main_model_file(latest).content
+
+    page.locator('.djs-element[data-element-id="start"]').click()
+    page.keyboard.press("Delete")
+    page.get_by_role("button", name=re.compile("部署为新版本")).click()
+    expect(page.locator("#deploy-result")).to_contain_text("未部署")
+    expect(page.locator("#deploy-problems li").first).to_be_visible()
