@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -79,5 +80,5 @@ def disclosure(disclosure_id: int) -> ResponseReturnValue:
 def _organization_names(organization_ids: set[int]) -> dict[int, str]:
     if not organization_ids:
         return {}
-    rows = db_session().query(Organization.id, Organization.name).filter(Organization.id.in_(organization_ids))
+    rows = db_session().execute(select(Organization.id, Organization.name).where(Organization.id.in_(organization_ids)))
     return {organization_id: name for organization_id, name in rows}
