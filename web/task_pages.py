@@ -1,5 +1,6 @@
 """Working on a task in the browser: the task with what came before it in its instance, its form
-rendered from the same definition the engine validates with, and the submission that completes it."""
+rendered from the same definition the engine validates with, the submission that completes it, and
+claiming it from the group inbox or giving it back."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from api.services import instance_service
 from engine.errors import Conflict, NotFound, SubmissionRejected
 from engine.models import ProcessInstance, TaskStatus, UserTask
 from engine.spec_cache import SpecCache
-from engine.policy import Actor, may_see_instance, may_see_task, may_work_on
+from engine.policy import Actor, is_candidate, may_see_instance, may_see_task, may_work_on
 from engine.task_forms import TaskForm, task_form
 from forms import FormDefinition
 from forms.validation import SCHEMA_ERRORS
@@ -27,8 +28,8 @@ from web.form_input import shown_value, submission_from_post
 blueprint = Blueprint("task_pages", __name__, template_folder="templates")
 
 
-class CompleteTaskForm(FlaskForm):
-    """Only the CSRF token: the fields come from the task's form definition."""
+class TaskActionForm(FlaskForm):
+    """Only the CSRF token: a completion's fields come from the task's form definition."""
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def complete(task_id: str) -> ResponseReturnValue:
         return redirect(url_for("web.login"))
     row = _visible_task(actor, task_id)
     form = task_form(db_session(), _specs(), row)
-    if not CompleteTaskForm().validate_on_submit():
+    if not TaskActionForm().validate_on_submit():
         return _page(actor, row, form, request.form, {}, "请求已过期，请重新提交 (the form expired; please submit again)", 400)
     if row.status != TaskStatus.OPEN or not may_work_on(actor, row):
         return _page(actor, row, form, request.form, {}, "您不能办理该任务 (you may not complete this task)", 403)
@@ -72,6 +73,49 @@ def complete(task_id: str) -> ResponseReturnValue:
         return _page(actor, row, task_form(db_session(), _specs(), row), {}, {}, conflict.message, 409)
     flash(f"已办理：{row.name} (completed: {row.name})")
     return redirect(url_for("web.home"))
+
+
+@blueprint.post("/tasks/<task_id>/claim")
+def claim(task_id: str) -> ResponseReturnValue:
+    """Take a task offered to one's role, so that it leaves the others' inbox."""
+    return _assignment(task_id, claiming=True)
+
+
+@blueprint.post("/tasks/<task_id>/unclaim")
+def unclaim(task_id: str) -> ResponseReturnValue:
+    """Give a claimed task back to everyone it is offered to."""
+    return _assignment(task_id, claiming=False)
+
+
+def _assignment(task_id: str, claiming: bool) -> ResponseReturnValue:
+    actor = signed_in_actor()
+    if actor is None:
+        return redirect(url_for("web.login"))
+    row = _visible_task(actor, task_id)
+    form = task_form(db_session(), _specs(), row)
+    if not TaskActionForm().validate_on_submit():
+        return _page(actor, row, form, {}, {}, "请求已过期，请重新提交 (the form expired; please submit again)", 400)
+    allowed = _may_claim(actor, row) if claiming else _may_unclaim(actor, row)
+    if not allowed:
+        return _page(actor, row, form, {}, {}, "您不能认领或退回该任务 (you may not claim or give back this task)", 403)
+    try:
+        if claiming:
+            instance_service().claim(task_id, actor_id=actor.id)
+        else:
+            instance_service().unclaim(task_id, actor_id=actor.id)
+    except Conflict as conflict:
+        db_session().rollback()
+        return _page(actor, row, task_form(db_session(), _specs(), row), {}, {}, conflict.message, 409)
+    flash(f"已认领：{row.name} (claimed)" if claiming else f"已退回：{row.name} (given back)")
+    return redirect(url_for("task_pages.task", task_id=task_id))
+
+
+def _may_claim(actor: Actor, row: UserTask) -> bool:
+    return row.status == TaskStatus.OPEN and row.assignee_id is None and is_candidate(actor, row)
+
+
+def _may_unclaim(actor: Actor, row: UserTask) -> bool:
+    return row.status == TaskStatus.OPEN and row.assignee_id == actor.id
 
 
 def _page(
@@ -89,10 +133,12 @@ def _page(
     earlier = _earlier_steps(instance) if may_see_instance(session, actor, instance) else []
     workable = row.status == TaskStatus.OPEN and may_work_on(actor, row)
     answer_given = _answers(form.definition, row.completion_data) if row.completion_data else []
+    assignee = named(display_names([row.assignee_id]), row.assignee_id) if row.assignee_id else None
     return render_template(
         "task.html", task=row, instance=instance, form=form.definition, shown=form.shown, values=values,
         errors=errors, message=message, earlier=earlier, workable=workable, answer_given=answer_given,
-        csrf=CompleteTaskForm(), schema_errors=SCHEMA_ERRORS, shown_value=shown_value,
+        csrf=TaskActionForm(), schema_errors=SCHEMA_ERRORS, shown_value=shown_value, assignee=assignee,
+        may_claim=_may_claim(actor, row), may_unclaim=_may_unclaim(actor, row),
     ), status
 
 

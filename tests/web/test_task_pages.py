@@ -125,3 +125,39 @@ def test_a_task_answered_meanwhile_is_a_conflict_not_a_second_answer(client, ses
 def test_signed_out_visitors_are_sent_to_sign_in(client, plan_task):
     response = client.get(f"/tasks/{plan_task.id}")
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+
+
+def test_a_candidate_claims_a_task_and_gives_it_back(client, session, plan_task):
+    sign_in(client, "drafter")
+    page = client.get(f"/tasks/{plan_task.id}").get_data(as_text=True)
+    assert "未认领 (unclaimed)" in page and 'action="/tasks/%s/claim"' % plan_task.id in page
+    token = csrf_token(page)
+    claimed = client.post(f"/tasks/{plan_task.id}/claim", data={"csrf_token": token})
+    assert claimed.status_code == 302
+    page = client.get(claimed.headers["Location"]).get_data(as_text=True)
+    assert "已认领：提出公开方案" in page and "党务干事 李华" in page and "/unclaim" in page
+    session.expire_all()
+    assert session.get(UserTask, plan_task.id).assignee_id is not None
+    given_back = client.post(f"/tasks/{plan_task.id}/unclaim", data={"csrf_token": token})
+    assert given_back.status_code == 302
+    session.expire_all()
+    assert session.get(UserTask, plan_task.id).assignee_id is None
+    events = session.scalars(select(AuditEvent.event_type).where(AuditEvent.task_id == plan_task.id)).all()
+    assert events.count("task.claimed") == 1 and events.count("task.unclaimed") == 1
+
+
+def test_someone_not_offered_the_task_cannot_claim_it(client, session, plan_task):
+    sign_in(client, "auditor")
+    page = client.get(f"/tasks/{plan_task.id}").get_data(as_text=True)
+    assert "/claim" not in page
+    before = task_state(session, plan_task.id)
+    response = client.post(f"/tasks/{plan_task.id}/claim", data={"csrf_token": csrf_token(client.get("/").get_data(as_text=True))})
+    assert response.status_code == 403 and "您不能认领" in response.get_data(as_text=True)
+    assert task_state(session, plan_task.id) == before
+
+
+def test_a_claim_without_its_csrf_token_is_refused(client, session, plan_task):
+    sign_in(client, "drafter")
+    before = task_state(session, plan_task.id)
+    assert client.post(f"/tasks/{plan_task.id}/claim").status_code == 400
+    assert task_state(session, plan_task.id) == before
