@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.audit import append_event
 from engine.clock import Clock
 from engine.errors import Conflict, NotFound, SubmissionRejected
 from engine.models import AppraisalBallot, AppraisalTally, BallotReceipt, BallotStatus
+from engine.policy import Actor, may_oversee
 
 GRADES = ("excellent", "qualified", "basically_qualified", "unqualified")
 GRADE_TITLES = {"excellent": "优秀", "qualified": "合格", "basically_qualified": "基本合格", "unqualified": "不合格"}
@@ -57,6 +59,17 @@ def ballot_of(session: Session, instance_id: int, *, lock: bool = False) -> Appr
     return ballot
 
 
+def visible_ballot(session: Session, actor: Actor, instance_id: int) -> AppraisalBallot:
+    """Members of the branch and those who oversee it see a ballot; for anyone else it does not exist."""
+    try:
+        ballot = ballot_of(session, instance_id)
+    except NotFound:
+        ballot = None
+    if ballot is None or (ballot.organization_id not in actor.organizations() and not may_oversee(session, actor, ballot.organization_id)):
+        raise NotFound(f"民主测评不存在 (no ballot for instance {instance_id})")
+    return ballot
+
+
 def cast_ballot(session: Session, clock: Clock, instance_id: int, voter_id: int, grades: Mapping[str, str]) -> int:
     """Count one voter's grades; returns how many have voted. The caller commits."""
     ballot = ballot_of(session, instance_id, lock=True)
@@ -79,6 +92,21 @@ def cast_ballot(session: Session, clock: Clock, instance_id: int, voter_id: int,
     return ballots_cast(session, instance_id)
 
 
+def cast_ballot_and_commit(session: Session, clock: Clock, instance_id: int, voter_id: int, grades: Mapping[str, str]) -> int:
+    """One transaction: a second ballot from the same voter racing the first fails on its receipt's
+    key and is answered as the Conflict it is; nothing of a refused ballot stays."""
+    try:
+        cast = cast_ballot(session, clock, instance_id, voter_id, grades)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict("您已经投过票，每人只能投一次 (you have already voted; one ballot each)") from None
+    except BaseException:
+        session.rollback()
+        raise
+    return cast
+
+
 def close_ballot(session: Session, instance_id: int, now: datetime) -> dict[str, dict[str, int]]:
     """Close the ballot and read its totals: {appraised id: {grade: votes}}."""
     ballot = ballot_of(session, instance_id, lock=True)
@@ -95,6 +123,19 @@ def ballots_cast(session: Session, instance_id: int) -> int:
 
 def has_voted(session: Session, instance_id: int, voter_id: int) -> bool:
     return session.get(BallotReceipt, (instance_id, voter_id)) is not None
+
+
+def ballots_awaiting(session: Session, actor: Actor) -> list[AppraisalBallot]:
+    """The open ballots of the actor's branches in which the actor has a vote not yet cast."""
+    organizations = actor.organizations()
+    if not organizations:
+        return []
+    open_ones = session.scalars(
+        select(AppraisalBallot)
+        .where(AppraisalBallot.status == BallotStatus.OPEN, AppraisalBallot.organization_id.in_(organizations))
+        .order_by(AppraisalBallot.opened_at)
+    )
+    return [b for b in open_ones if actor.id in b.voter_ids and not has_voted(session, b.instance_id, actor.id)]
 
 
 def view_ballot(session: Session, ballot: AppraisalBallot, person_id: int) -> BallotView:

@@ -1,6 +1,7 @@
 """Server-rendered pages: sign-in with a browser session (CSRF-protected forms), the inbox, the
-page on which a task is read and completed, an instance's trace, the audit chain's check, and
-what was published (党务公开) for members and the public, and the BPMN editor for process owners.
+page on which a task is read and completed, an instance's trace, the audit chain's check,
+what was published (党务公开) for members and the public, the 民主测评 ballot for members, and the
+BPMN editor for process owners.
 
 Registered by the application factory when `WEB_PAGES` is on (the default).
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from web.ballot_pages import blueprint as ballot_pages
 from web.disclosure_pages import blueprint as disclosure_pages
 from web.display import register_filters
 from web.editor_pages import blueprint as editor_pages
@@ -23,3 +25,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(instance_pages)
     app.register_blueprint(disclosure_pages)
     app.register_blueprint(editor_pages)
+    app.register_blueprint(ballot_pages)

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length
 from api.database import db_session
 from api.errors import ApiError
 from api.sign_in import check_credentials
+from engine.appraisal_ballot import ballots_awaiting
 from engine.models import TaskStatus, UserTask
 from engine.policy import Actor, inbox_of, load_actor, may_deploy, may_read_audit
 from web.browser_session import signed_in
@@ -62,7 +63,7 @@ def home() -> ResponseReturnValue:
     actor = load_actor(db_session(), person)
     return render_template("home.html", person=person, tasks=_inbox(actor), sign_out=SignOutForm(),
                            clock_now=current_app.extensions["wf_clock"].now(), reads_audit=may_read_audit(actor),
-                           deploys=may_deploy(actor))
+                           deploys=may_deploy(actor), ballots=ballots_awaiting(db_session(), actor))
 
 
 def _inbox(actor: Actor) -> list[UserTask]:

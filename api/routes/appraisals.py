@@ -9,16 +9,12 @@ from typing import Any
 from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
-from sqlalchemy.exc import IntegrityError
 
 from api.auth import authenticate_request, current_actor
 from api.database import db_session
 from api.errors import ApiError
 from api.schemas import StrictSchema
-from engine.appraisal_ballot import ballot_of, cast_ballot, view_ballot
-from engine.errors import Conflict, NotFound
-from engine.models import AppraisalBallot
-from engine.policy import Actor, may_oversee
+from engine.appraisal_ballot import cast_ballot_and_commit, view_ballot, visible_ballot
 
 blueprint = Blueprint("appraisals", __name__, url_prefix="/api/v1/appraisals", description="民主评议党员 (democratic appraisal)")
 blueprint.before_request(authenticate_request)
@@ -57,7 +53,7 @@ def get_ballot(instance_id: int) -> Any:
     """民主测评的状态：是否开放、应投票人数、已投票人数、本人是否已投票（测评期间不显示票数）
     (the ballot's state; no tallies while it is open)"""
     actor = current_actor()
-    return view_ballot(db_session(), _visible_ballot(actor, instance_id), actor.id)
+    return view_ballot(db_session(), visible_ballot(db_session(), actor, instance_id), actor.id)
 
 
 @blueprint.post("/<id:instance_id>/ballots")
@@ -68,29 +64,8 @@ def post_ballot(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
     """无记名投票：为每名被评议党员选择优秀、合格、基本合格或不合格，每人一票
     (cast an anonymous ballot: one grade per appraised member, one ballot each)"""
     actor = current_actor()
-    ballot = _visible_ballot(actor, instance_id)
+    ballot = visible_ballot(db_session(), actor, instance_id)
     if actor.id not in ballot.voter_ids:
         raise ApiError(403, "只有本支部有表决权的正式党员可以参加民主测评 (only full members of the branch with a vote may cast a ballot)")
-    session = db_session()
-    try:
-        cast = cast_ballot(session, current_app.extensions["wf_clock"], instance_id, actor.id, body["grades"])
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise Conflict("您已经投过票，每人只能投一次 (you have already voted; one ballot each)") from None
-    except Exception:
-        session.rollback()
-        raise
+    cast = cast_ballot_and_commit(db_session(), current_app.extensions["wf_clock"], instance_id, actor.id, body["grades"])
     return {"instance_id": instance_id, "received": True, "ballots_cast": cast}
-
-
-def _visible_ballot(actor: Actor, instance_id: int) -> AppraisalBallot:
-    """Members of the branch and those who oversee it see a ballot; for anyone else it does not exist."""
-    session = db_session()
-    try:
-        ballot = ballot_of(session, instance_id)
-    except NotFound:
-        raise NotFound(f"民主测评不存在 (no ballot for instance {instance_id})") from None
-    if ballot.organization_id not in actor.organizations() and not may_oversee(session, actor, ballot.organization_id):
-        raise NotFound(f"民主测评不存在 (no ballot for instance {instance_id})")
-    return ballot

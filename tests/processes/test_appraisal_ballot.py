@@ -18,6 +18,7 @@ from engine.models import AppraisalTally, AuditEvent, BallotReceipt, ProcessInst
 from engine.serialization import state_from_json
 from engine.spec_cache import SpecCache
 from tests.processes.test_scenarios import PROCESSES, ScenarioPlayer
+from tests.web.test_sign_in import csrf_token, sign_in
 
 SUITE = json.loads((PROCESSES / "democratic_appraisal.scenarios.json").read_text(encoding="utf-8"))
 VOTES = {
@@ -126,3 +127,32 @@ def _no_voter_in(data: Any, voter_ids: set[int]) -> None:
     for key in ("ballot", "ballot_result"):
         if isinstance(data, dict) and isinstance(data.get(key), dict):
             assert set(data[key]) <= {"status", "appraised", "voters", "tallies", "inputs"}, data[key]
+
+
+def test_a_ballot_cast_on_the_page_links_no_voter_to_a_grade(player: ScenarioPlayer, caplog: pytest.LogCaptureFixture) -> None:
+    for step in SUITE["paths"]["study_and_self_appraisal"]:
+        player.play(step)
+    client, member2, member3 = player.client, player.people["member2"], player.people["member3"]
+    sign_in(client, "member1")
+    home = client.get("/").get_data(as_text=True)
+    assert f'href="/appraisals/{player.instance_id}/ballot"' in home
+    page = client.get(f"/appraisals/{player.instance_id}/ballot").get_data(as_text=True)
+    assert f'name="grade-{member2}" value="basically_qualified"' in page and "0 / 6" in page
+
+    before = _every_row(player)
+    refused = client.post(f"/appraisals/{player.instance_id}/ballot", data={"csrf_token": csrf_token(page), "grade-999999": "excellent"})
+    assert refused.status_code == 422 and "不是本次评议的党员" in refused.get_data(as_text=True)
+    assert _every_row(player) == before  # a refused ballot leaves nothing, not even a receipt
+
+    with caplog.at_level(logging.DEBUG):
+        cast = client.post(f"/appraisals/{player.instance_id}/ballot", data={
+            "csrf_token": csrf_token(page), f"grade-{member2}": "basically_qualified", f"grade-{member3}": "excellent",
+        })
+    assert cast.status_code == 302
+    added, removed = _difference(before, _every_row(player))
+    _only_receipt_counters_and_a_bare_event(added, removed, player.people["member1"])
+    assert not [r for r in caplog.records if any(g in r.getMessage() for g in ("excellent", "qualified"))]
+    after = client.get(cast.headers["Location"]).get_data(as_text=True)
+    assert "已投票 (voted)" in after and "1 / 6" in after and "grade-" not in after
+    again = client.post(f"/appraisals/{player.instance_id}/ballot", data={"csrf_token": csrf_token(page), f"grade-{member2}": "excellent"})
+    assert again.status_code == 409 and f'href="/appraisals/{player.instance_id}/ballot"' not in client.get("/").get_data(as_text=True)
