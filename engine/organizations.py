@@ -93,6 +93,21 @@ def roles_of(session: Session, person_id: int) -> list[RoleAssignment]:
     return list(session.scalars(select(RoleAssignment).where(RoleAssignment.person_id == person_id)))
 
 
+def people_of(session: Session, organization_id: int) -> list[tuple[int, str]]:
+    """Everyone holding a role in the organisation or one below it (its 党小组), by name: whom a
+    meeting record or an appointment of that organisation names."""
+    units, frontier = {organization_id}, {organization_id}
+    while frontier:
+        frontier = set(session.scalars(select(Organization.id).where(Organization.parent_id.in_(frontier)))) - units
+        units |= frontier
+    rows = session.execute(
+        select(Person.id, Person.display_name)
+        .where(Person.id.in_(select(RoleAssignment.person_id).where(RoleAssignment.organization_id.in_(units))))
+        .order_by(Person.display_name, Person.id)
+    )
+    return [(person_id, name) for person_id, name in rows]
+
+
 def _parent(session: Session, parent_id: int | None) -> Organization | None:
     if parent_id is None:
         return None

@@ -20,7 +20,7 @@ from forms.schema_fields import typed_default
 
 TYPES = ("string", "integer", "number", "boolean", "array")
 FORMATS = ("date", "date-time", "decimal", "email", "none")
-WIDGETS = ("textarea", "radio", "select", "checkbox", "date")
+WIDGETS = ("textarea", "radio", "select", "checkbox", "date", "person")
 
 _TEXTS = {"title", "title_en", "description", "description_en"}
 _ENUM = {"enum", "x-enum-titles", "x-enum-titles-en"}
@@ -182,6 +182,8 @@ def _widget_fits(form_field: FormField) -> bool:
     if widget == "checkbox":
         items = form_field.items
         return kind == "boolean" or (items is not None and items.enum is not None)
+    if widget == "person":  # a person id, or a list of them: chosen by name on the pages
+        return kind == "integer" or (form_field.items is not None and form_field.items.type == "integer")
     return form_field.format == "date"
 
 

@@ -37,6 +37,8 @@ def _boolean(field: FormField, posted: MultiDict[str, str]) -> bool | None:
 
 def _array(field: FormField, posted: MultiDict[str, str]) -> list[Any]:
     item = field.items
+    if field.widget == "person":  # one checkbox per person
+        return [_number(value) for value in posted.getlist(field.name)]
     if item is not None and item.enum is not None:
         chosen = posted.getlist(field.name)  # one checkbox per choice
         return [_number(value) for value in chosen] if item.type in ("integer", "number") else chosen
@@ -57,8 +59,12 @@ def _number(text: str) -> int | float | str | None:
     return text
 
 
-def shown_value(field: FormField, value: Any) -> str:
-    """A value as a reader sees it: a choice by its title, yes/no in words, a list joined."""
+def shown_value(field: FormField, value: Any, people: dict[int, str] | None = None) -> str:
+    """A value as a reader sees it: a choice by its title, a person by name, yes/no in words, a
+    list joined."""
+    if field.widget == "person" and people is not None:
+        ids = value if isinstance(value, list) else [value]
+        return "、".join(people.get(person_id, f"#{person_id}") for person_id in ids if person_id is not None)
     if isinstance(value, bool):
         return "是 (yes)" if value else "否 (no)"
     if isinstance(value, list):

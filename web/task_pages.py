@@ -17,6 +17,7 @@ from api.services import instance_service
 from engine.errors import Conflict, NotFound, SubmissionRejected
 from engine.models import ProcessInstance, TaskStatus, UserTask
 from engine.spec_cache import SpecCache
+from engine.organizations import people_of
 from engine.policy import Actor, is_candidate, may_see_instance, may_see_task, may_work_on
 from engine.task_forms import TaskForm, task_form
 from forms import FormDefinition
@@ -132,13 +133,19 @@ def _page(
     assert instance is not None  # a task row always has its instance (foreign key)
     earlier = _earlier_steps(instance) if may_see_instance(session, actor, instance) else []
     workable = row.status == TaskStatus.OPEN and may_work_on(actor, row)
-    answer_given = _answers(form.definition, row.completion_data) if row.completion_data else []
+    answer_given = (
+        _answers(form.definition, row.completion_data, display_names(_people_named(form.definition, row.completion_data)))
+        if row.completion_data else []
+    )
     assignee = named(display_names([row.assignee_id]), row.assignee_id) if row.assignee_id else None
+    asks_for_people = form.definition is not None and any(f.widget == "person" for f in form.definition.fields)
+    people = people_of(session, instance.organization_id) if workable and asks_for_people else []
     return render_template(
         "task.html", task=row, instance=instance, form=form.definition, shown=form.shown, values=values,
         errors=errors, message=message, earlier=earlier, workable=workable, answer_given=answer_given,
         csrf=TaskActionForm(), schema_errors=SCHEMA_ERRORS, shown_value=shown_value, assignee=assignee,
-        may_claim=_may_claim(actor, row), may_unclaim=_may_unclaim(actor, row),
+        may_claim=_may_claim(actor, row), may_unclaim=_may_unclaim(actor, row), people=people,
+        people_names=dict(people),
     ), status
 
 
@@ -150,26 +157,41 @@ def _earlier_steps(instance: ProcessInstance) -> list[EarlierStep]:
         .order_by(UserTask.completed_at, UserTask.id)
     ).all()
     forms = _specs().forms(session, instance.definition_id)
-    names = display_names(row.completed_by_id for row in finished)
+    steps = [(row, forms.get(row.form_key) if row.form_key else None) for row in finished]
+    names = display_names(
+        [row.completed_by_id for row in finished]
+        + [person_id for row, definition in steps for person_id in _people_named(definition, row.completion_data or {})]
+    )
     return [
         EarlierStep(
             name=row.name or row.element_id,
             completed_by=named(names, row.completed_by_id),
             completed_at=row.completed_at or row.created_at,
-            answers=_answers(forms.get(row.form_key) if row.form_key else None, row.completion_data or {}),
+            answers=_answers(definition, row.completion_data or {}, names),
         )
-        for row in finished
+        for row, definition in steps
     ]
 
 
-def _answers(definition: FormDefinition | None, data: dict[str, Any]) -> list[tuple[str, str]]:
+def _people_named(definition: FormDefinition | None, data: dict[str, Any]) -> list[int]:
+    """The person ids an answer holds in the fields that choose people."""
+    if definition is None:
+        return []
+    found: list[int] = []
+    for field in definition.fields:
+        value = data.get(field.name) if field.widget == "person" else None
+        found.extend(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, int))
+    return found
+
+
+def _answers(definition: FormDefinition | None, data: dict[str, Any], names: dict[int, str]) -> list[tuple[str, str]]:
     """Each answer under its field's title, in the form's order; answers the form lacks by name."""
     if definition is None:
         return [(name, str(value)) for name, value in data.items()]
     fields = {field.name: field for field in definition.fields}
     ordered = [name for name in fields if name in data] + [name for name in data if name not in fields]
     return [
-        (fields[name].title, shown_value(fields[name], data[name])) if name in fields else (name, str(data[name]))
+        (fields[name].title, shown_value(fields[name], data[name], names)) if name in fields else (name, str(data[name]))
         for name in ordered
     ]
 

@@ -136,6 +136,7 @@ REFUSALS: list[tuple[str, Change, str]] = [
         "properties.feedback_days.x-widget",
     ),
     ("date widget on text", _prop("title", **{"x-widget": "date"}), "properties.title.x-widget"),
+    ("person widget on text", _prop("title", **{"x-widget": "person"}), "properties.title.x-widget"),
     ("readonly not a flag", _prop("shown", **{"x-readonly": "yes"}), "properties.shown.x-readonly"),
     (
         "default out of range",
