@@ -16,9 +16,9 @@ from api.database import db_session
 from api.services import instance_service
 from engine.errors import Conflict, NotFound, SubmissionRejected
 from engine.models import ProcessInstance, TaskStatus, UserTask
-from engine.spec_cache import SpecCache
 from engine.organizations import people_of
 from engine.policy import Actor, is_candidate, may_see_instance, may_see_task, may_work_on
+from engine.spec_cache import SpecCache
 from engine.task_forms import TaskForm, task_form
 from forms import FormDefinition
 from forms.validation import SCHEMA_ERRORS

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import pytest
 from sqlalchemy import select
 
 from engine.db import Base
-from engine.models import AppraisalTally, AuditEvent, BallotReceipt, ProcessInstance
+from engine.models import AuditEvent, ProcessInstance
 from engine.serialization import state_from_json
 from engine.spec_cache import SpecCache
 from tests.processes.test_scenarios import PROCESSES, ScenarioPlayer
