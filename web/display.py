@@ -3,21 +3,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask import Flask
 from sqlalchemy import select
 
 from api.database import db_session
+from engine.calendar.due_rules import CHINA_UTC_OFFSET
 from engine.models import Person
 
-BEIJING = timedelta(hours=8)
 SYSTEM = "系统 (system)"
 
 
 def beijing_time(moment: datetime | None) -> str:
     """A naive UTC moment as the minute it was in Beijing; an em dash for none."""
-    return "—" if moment is None else (moment + BEIJING).strftime("%Y-%m-%d %H:%M")
+    return "—" if moment is None else (moment + CHINA_UTC_OFFSET).strftime("%Y-%m-%d %H:%M")
 
 
 def display_names(person_ids: Iterable[int | None]) -> dict[int, str]:
