@@ -89,6 +89,19 @@ def test_drafter_submits_and_secretary_sees_it_in_the_group_inbox(client, login,
     assert "task.completed" in types
 
 
+def test_a_task_form_comes_with_the_values_it_shows_but_does_not_ask_for(client, login, demo, disclosure_deployed):
+    instance = start(client, login, organization_id=demo.branch1.id).json
+    (plan,) = instance["open_tasks"]
+    plan_form = client.get(f"/api/v1/tasks/{plan['id']}/form", headers=login("drafter")).json
+    assert plan_form["form_key"] == "disclosure_plan" and plan_form["shown"] == {}
+    assert plan_form["form"]["properties"]["scope"]["x-enum-titles"][0] == "向社会公开"
+    submission = {"title": "党费收缴情况", "content": "已全部缴纳。", "scope": "local", "methods": ["meeting"], "publish_on": "2026-03-10"}
+    assert client.post(f"/api/v1/tasks/{plan['id']}/complete", json={"data": submission}, headers=login("drafter")).status_code == 200
+    review = client.get("/api/v1/tasks", query_string={"scope": "group"}, headers=login("secretary")).json["items"][0]
+    review_form = client.get(f"/api/v1/tasks/{review['id']}/form", headers=login("secretary")).json
+    assert review_form["form_key"] == "accuracy_review" and review_form["shown"] == {"title": "党费收缴情况"}
+
+
 def test_a_form_failure_is_422_naming_each_field_and_writes_nothing(client, login, demo, session, disclosure_deployed):
     (plan,) = start(client, login, organization_id=demo.branch1.id).json["open_tasks"]
     events = session.query(AuditEvent).count()
