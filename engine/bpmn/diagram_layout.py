@@ -3,9 +3,11 @@
 Files written by hand or generated (this project's processes/ among them) often carry only the
 executable model, without BPMN diagram interchange (DI). This lays each such process out left to
 right: a node's column is the longest path to it from a start (loops ignored), each lane is a band,
-nodes sharing a lane and a column stack in it; sequence flows are routed with right angles, a flow
-going back to an earlier column below its nodes. Processes that already have a diagram are left
-as they are, and the model itself is never changed.
+nodes sharing a lane and a column stack in it; a node in no lane (often the events, gateways and
+scripts between user tasks) is drawn in the band of the node before it, or else after it, so flows
+stay short; sequence flows are routed with right angles, a flow going back to an earlier column
+below its nodes. Processes that already have a diagram are left as they are, and the model itself
+(lane membership included) is never changed.
 """
 from __future__ import annotations
 
@@ -74,9 +76,10 @@ def _diagram(process: etree._Element) -> etree._Element:
         node_id: node.get("attachedToRef") for node_id, node in nodes.items() if _local(node) == "boundaryEvent"
     }
     placed = [node_id for node_id in nodes if node_id not in hosts]
-    columns = _columns(placed, [(hosts.get(s, s), hosts.get(t, t)) for _, s, t in flows])
+    edges = [(hosts.get(s, s), hosts.get(t, t)) for _, s, t in flows]
+    columns = _columns(placed, edges)
     lanes = _lanes(process)
-    boxes, lane_boxes = _boxes(placed, nodes, columns, lanes)
+    boxes, lane_boxes = _boxes(placed, nodes, columns, lanes, _bands(placed, edges, columns, lanes))
     for node_id, host in hosts.items():
         if host in boxes:
             width, height = SIZES["event"]
@@ -156,15 +159,31 @@ def _lanes(process: etree._Element) -> list[tuple[str | None, list[str]]]:
     return found
 
 
-def _boxes(
-    node_ids: list[str], nodes: dict[str, etree._Element], columns: dict[str, int], lanes: list[tuple[str | None, list[str]]]
-) -> tuple[dict[str, Box], dict[str, Box]]:
-    lane_of: dict[str, str | None] = {}
+def _bands(
+    node_ids: list[str], edges: list[tuple[str, str]], columns: dict[str, int], lanes: list[tuple[str | None, list[str]]]
+) -> dict[str, str | None]:
+    """The lane band each node is drawn in: its own lane, else a neighbour's along the flow."""
+    band: dict[str, str | None] = {}
     for lane_id, members in lanes:
         for member in members:
-            lane_of.setdefault(member, lane_id)
+            band.setdefault(member, lane_id)
+    ordered = sorted((n for n in node_ids if n not in band), key=lambda n: columns[n])
+    for neighbours in ({t: s for s, t in reversed(edges)}, {s: t for s, t in edges}):  # before it, then after it
+        for node_id in ordered:
+            if band.get(node_id) is None and band.get(neighbours.get(node_id, "")) is not None:
+                band[node_id] = band[neighbours[node_id]]
+    return band
+
+
+def _boxes(
+    node_ids: list[str],
+    nodes: dict[str, etree._Element],
+    columns: dict[str, int],
+    lanes: list[tuple[str | None, list[str]]],
+    lane_of: dict[str, str | None],
+) -> tuple[dict[str, Box], dict[str, Box]]:
     bands: list[str | None] = [lane_id for lane_id, _ in lanes]
-    if any(node_id not in lane_of for node_id in node_ids):
+    if any(lane_of.get(node_id) is None for node_id in node_ids):
         bands.append(None)
     cells: dict[tuple[str | None, int], list[str]] = defaultdict(list)
     for node_id in node_ids:

@@ -34,7 +34,12 @@
     .then(function () {
       var canvas = modeler.get("canvas");
       canvas.zoom("fit-viewport");
-      canvas.scroll({ dx: 70, dy: 0 });  // clear of the palette on the left
+      // Fit the diagram beside the palette, which floats over the canvas's left edge.
+      var palette = document.querySelector("#canvas .djs-palette");
+      var inset = palette ? palette.getBoundingClientRect().right - document.getElementById("canvas").getBoundingClientRect().left + 10 : 0;
+      var box = canvas.viewbox();
+      var width = box.width + inset / box.scale;
+      canvas.viewbox({ x: box.x - inset / box.scale, y: box.y, width: width, height: box.height * width / box.width });
       root.dataset.ready = "true";
       deployButton.disabled = false;
     })
