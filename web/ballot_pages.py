@@ -12,7 +12,7 @@ from engine.appraisal_ballot import GRADE_TITLES, GRADES, cast_ballot_and_commit
 from engine.errors import Conflict, SubmissionRejected
 from engine.models import AppraisalBallot
 from engine.policy import Actor
-from web.browser_session import signed_in_actor
+from web.browser_session import signed_in_page
 from web.display import display_names
 
 blueprint = Blueprint("ballot_pages", __name__, template_folder="templates")
@@ -24,10 +24,8 @@ class BallotForm(FlaskForm):
 
 
 @blueprint.route("/appraisals/<int:instance_id>/ballot", methods=["GET", "POST"])
-def ballot(instance_id: int) -> ResponseReturnValue:
-    actor = signed_in_actor()
-    if actor is None:
-        return redirect(url_for("web.login"))
+@signed_in_page
+def ballot(actor: Actor, instance_id: int) -> ResponseReturnValue:
     found = visible_ballot(db_session(), actor, instance_id)
     if request.method == "GET":
         return _page(actor, found)

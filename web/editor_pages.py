@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_from_directory
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from sqlalchemy import func, select
@@ -20,7 +20,7 @@ from engine.deployment import deploy, form_library_from, main_model_file
 from engine.errors import DeploymentRefused, NotFound
 from engine.models import ProcessDefinition
 from engine.policy import Actor, may_deploy
-from web.browser_session import signed_in_actor
+from web.browser_session import signed_in_actor, signed_in_page
 from web.display import display_names, named
 
 blueprint = Blueprint("editor_pages", __name__, template_folder="templates", static_folder="static",
@@ -29,10 +29,9 @@ BPMN_JS_DIST = Path(__file__).parent / "node_modules" / "bpmn-js" / "dist"
 
 
 @blueprint.get("/definitions")
-def definitions() -> ResponseReturnValue:
-    actor = _process_owner()
-    if actor is None:
-        return redirect(url_for("web.login"))
+@signed_in_page
+def definitions(actor: Actor) -> ResponseReturnValue:
+    _require_process_owner(actor)
     latest = _latest_versions()
     return render_template(
         "definitions.html", definitions=latest, deployed_by=display_names(d.deployed_by_id for d in latest), named=named,
@@ -40,9 +39,9 @@ def definitions() -> ResponseReturnValue:
 
 
 @blueprint.get("/definitions/<key>/edit")
-def edit(key: str) -> ResponseReturnValue:
-    if _process_owner() is None:
-        return redirect(url_for("web.login"))
+@signed_in_page
+def edit(actor: Actor, key: str) -> ResponseReturnValue:
+    _require_process_owner(actor)
     definition = _latest(key)
     return render_template(
         "editor.html", definition=definition, csrf_token=generate_csrf(), assets_installed=BPMN_JS_DIST.is_dir(),
@@ -51,18 +50,19 @@ def edit(key: str) -> ResponseReturnValue:
 
 
 @blueprint.get("/definitions/<key>/diagram")
-def diagram(key: str) -> ResponseReturnValue:
-    if _process_owner() is None:
-        return redirect(url_for("web.login"))
+@signed_in_page
+def diagram(actor: Actor, key: str) -> ResponseReturnValue:
+    _require_process_owner(actor)
     stored = main_model_file(_latest(key))
     return Response(with_diagram(stored.filename, stored.content), mimetype="application/xml")
 
 
 @blueprint.post("/definitions/<key>/deploy")
 def deploy_diagram(key: str) -> ResponseReturnValue:
-    actor = _process_owner()
+    actor = signed_in_actor()
     if actor is None:
-        raise ApiError(401)
+        raise ApiError(401)  # the editor's script asked: an answer it can read, not the sign-in page
+    _require_process_owner(actor)
     try:
         validate_csrf(request.headers.get("X-CSRFToken", ""))
     except (ValidationError, CSRFError):
@@ -90,11 +90,9 @@ def bpmn_js(filename: str) -> ResponseReturnValue:
     return send_from_directory(BPMN_JS_DIST, filename, max_age=86400)
 
 
-def _process_owner() -> Actor | None:
-    actor = signed_in_actor()
-    if actor is not None and not may_deploy(actor):
+def _require_process_owner(actor: Actor) -> None:
+    if not may_deploy(actor):
         raise ApiError(403, "只有流程管理员可以编辑和部署流程 (only process owners edit and deploy processes)")
-    return actor
 
 
 def _latest(key: str) -> ProcessDefinition:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -15,8 +15,8 @@ from api.errors import ApiError
 from engine.audit import altered_events, verify_chain
 from engine.errors import NotFound
 from engine.models import AuditEvent, Organization, ProcessInstance, TaskStatus, UserTask
-from engine.policy import may_read_audit, may_see_instance
-from web.browser_session import signed_in_actor
+from engine.policy import Actor, may_read_audit, may_see_instance
+from web.browser_session import signed_in_page
 from web.display import change_lines, display_names, event_title, named
 
 blueprint = Blueprint("instance_pages", __name__, template_folder="templates")
@@ -36,10 +36,8 @@ class TraceLine:
 
 
 @blueprint.get("/instances/<int:instance_id>")
-def instance(instance_id: int) -> ResponseReturnValue:
-    actor = signed_in_actor()
-    if actor is None:
-        return redirect(url_for("web.login"))
+@signed_in_page
+def instance(actor: Actor, instance_id: int) -> ResponseReturnValue:
     session = db_session()
     found = session.get(ProcessInstance, instance_id)
     if found is None or not may_see_instance(session, actor, found):
@@ -56,10 +54,8 @@ def instance(instance_id: int) -> ResponseReturnValue:
 
 
 @blueprint.get("/audit")
-def audit() -> ResponseReturnValue:
-    actor = signed_in_actor()
-    if actor is None:
-        return redirect(url_for("web.login"))
+@signed_in_page
+def audit(actor: Actor) -> ResponseReturnValue:
     if not may_read_audit(actor):
         raise ApiError(403, "只有纪检委员和管理员可以查看审计记录 (only auditors and administrators read the audit log)")
     session = db_session()

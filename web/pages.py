@@ -13,8 +13,8 @@ from api.errors import ApiError
 from api.sign_in import check_credentials
 from engine.appraisal_ballot import ballots_awaiting
 from engine.models import TaskStatus, UserTask
-from engine.policy import Actor, inbox_of, load_actor, may_deploy, may_read_audit
-from web.browser_session import signed_in
+from engine.policy import Actor, inbox_of, may_deploy, may_read_audit
+from web.browser_session import signed_in_page
 
 blueprint = Blueprint("web", __name__, template_folder="templates")
 
@@ -56,12 +56,9 @@ def logout() -> ResponseReturnValue:
 
 
 @blueprint.get("/")
-def home() -> ResponseReturnValue:
-    person = signed_in()
-    if person is None:
-        return redirect(url_for("web.login"))
-    actor = load_actor(db_session(), person)
-    return render_template("home.html", person=person, tasks=_inbox(actor), sign_out=SignOutForm(),
+@signed_in_page
+def home(actor: Actor) -> ResponseReturnValue:
+    return render_template("home.html", person=actor.person, tasks=_inbox(actor), sign_out=SignOutForm(),
                            clock_now=current_app.extensions["wf_clock"].now(), reads_audit=may_read_audit(actor),
                            deploys=may_deploy(actor), ballots=ballots_awaiting(db_session(), actor))
 

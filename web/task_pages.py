@@ -22,7 +22,7 @@ from engine.spec_cache import SpecCache
 from engine.task_forms import TaskForm, task_form
 from forms import FormDefinition
 from forms.validation import SCHEMA_ERRORS
-from web.browser_session import signed_in_actor
+from web.browser_session import signed_in_page
 from web.display import display_names, named
 from web.form_input import shown_value, submission_from_post
 
@@ -44,19 +44,15 @@ class EarlierStep:
 
 
 @blueprint.get("/tasks/<task_id>")
-def task(task_id: str) -> ResponseReturnValue:
-    actor = signed_in_actor()
-    if actor is None:
-        return redirect(url_for("web.login"))
+@signed_in_page
+def task(actor: Actor, task_id: str) -> ResponseReturnValue:
     row = _visible_task(actor, task_id)
     return _page(actor, row, task_form(db_session(), _specs(), row), values={}, errors={})
 
 
 @blueprint.post("/tasks/<task_id>")
-def complete(task_id: str) -> ResponseReturnValue:
-    actor = signed_in_actor()
-    if actor is None:
-        return redirect(url_for("web.login"))
+@signed_in_page
+def complete(actor: Actor, task_id: str) -> ResponseReturnValue:
     row = _visible_task(actor, task_id)
     form = task_form(db_session(), _specs(), row)
     if not TaskActionForm().validate_on_submit():
@@ -77,21 +73,20 @@ def complete(task_id: str) -> ResponseReturnValue:
 
 
 @blueprint.post("/tasks/<task_id>/claim")
-def claim(task_id: str) -> ResponseReturnValue:
+@signed_in_page
+def claim(actor: Actor, task_id: str) -> ResponseReturnValue:
     """Take a task offered to one's role, so that it leaves the others' inbox."""
-    return _assignment(task_id, claiming=True)
+    return _assignment(actor, task_id, claiming=True)
 
 
 @blueprint.post("/tasks/<task_id>/unclaim")
-def unclaim(task_id: str) -> ResponseReturnValue:
+@signed_in_page
+def unclaim(actor: Actor, task_id: str) -> ResponseReturnValue:
     """Give a claimed task back to everyone it is offered to."""
-    return _assignment(task_id, claiming=False)
+    return _assignment(actor, task_id, claiming=False)
 
 
-def _assignment(task_id: str, claiming: bool) -> ResponseReturnValue:
-    actor = signed_in_actor()
-    if actor is None:
-        return redirect(url_for("web.login"))
+def _assignment(actor: Actor, task_id: str, claiming: bool) -> ResponseReturnValue:
     row = _visible_task(actor, task_id)
     form = task_form(db_session(), _specs(), row)
     if not TaskActionForm().validate_on_submit():
