@@ -18,6 +18,7 @@ from engine.models import (
     Organization,
     RoleAssignment,
 )
+from engine.organizations import organization_subtree
 from engine.service_tasks import ServiceCall, service_task
 
 
@@ -112,10 +113,4 @@ def _units_of(session: Session, organization_ids: set[int]) -> set[int]:
         if organization is not None:
             ancestors = organization.ancestors()
             roots.add(ancestors[-1].id if ancestors else organization.id)
-    members = set(roots)
-    frontier = set(roots)
-    while frontier:
-        children = set(session.scalars(select(Organization.id).where(Organization.parent_id.in_(frontier))))
-        frontier = children - members
-        members |= children
-    return members
+    return {unit for root in roots for unit in organization_subtree(session, root)}

@@ -93,13 +93,19 @@ def roles_of(session: Session, person_id: int) -> list[RoleAssignment]:
     return list(session.scalars(select(RoleAssignment).where(RoleAssignment.person_id == person_id)))
 
 
+def organization_subtree(session: Session, organization_id: int) -> set[int]:
+    """The organisation and every organisation below it."""
+    found, frontier = {organization_id}, {organization_id}
+    while frontier:
+        frontier = set(session.scalars(select(Organization.id).where(Organization.parent_id.in_(frontier)))) - found
+        found |= frontier
+    return found
+
+
 def people_of(session: Session, organization_id: int) -> list[tuple[int, str]]:
     """Everyone holding a role in the organisation or one below it (its 党小组), by name: whom a
     meeting record or an appointment of that organisation names."""
-    units, frontier = {organization_id}, {organization_id}
-    while frontier:
-        frontier = set(session.scalars(select(Organization.id).where(Organization.parent_id.in_(frontier)))) - units
-        units |= frontier
+    units = organization_subtree(session, organization_id)
     rows = session.execute(
         select(Person.id, Person.display_name)
         .where(Person.id.in_(select(RoleAssignment.person_id).where(RoleAssignment.organization_id.in_(units))))

@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from engine.member_development import PROCESS_KEY, STAGES
 from engine.models import (
     ACTIVE_STATUSES,
-    Organization,
     Person,
     ProcessInstance,
     TaskStatus,
@@ -28,6 +27,7 @@ from engine.models import (
     TimerState,
     UserTask,
 )
+from engine.organizations import organization_subtree
 from engine.spec_cache import SpecCache
 
 HORIZON = timedelta(days=30)
@@ -68,14 +68,6 @@ def development_pipeline(session: Session, specs: SpecCache, organization_id: in
         "due_soon": _deadlines(by_id, names, tasks, timers, now, overdue=False),
         "overdue": _deadlines(by_id, names, tasks, [], now, overdue=True),
     }
-
-
-def organization_subtree(session: Session, organization_id: int) -> set[int]:
-    found, frontier = {organization_id}, {organization_id}
-    while frontier:
-        frontier = set(session.scalars(select(Organization.id).where(Organization.parent_id.in_(frontier)))) - found
-        found |= frontier
-    return found
 
 
 def _positions(
