@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.audit import append_event
+from engine.clock import Clock
 from engine.member_development import PROCESS_KEY, STAGES
 from engine.models import (
     ACTIVE_STATUSES,
@@ -40,6 +42,16 @@ class Position:
     stage: str
     step: int | None
     title: str
+
+
+def read_pipeline(session: Session, specs: SpecCache, clock: Clock, actor_id: int, organization_id: int) -> dict[str, Any]:
+    """The pipeline as someone reads it: the read is an audit event (it names people and their
+    stage), committed with the answer."""
+    pipeline = development_pipeline(session, specs, organization_id, clock.now())
+    append_event(session, clock, "pipeline.read", actor_id=actor_id, organization_id=organization_id,
+                 after={"organization_id": organization_id, "cases": pipeline["cases"]})
+    session.commit()
+    return pipeline
 
 
 def development_pipeline(session: Session, specs: SpecCache, organization_id: int, now: datetime) -> dict[str, Any]:

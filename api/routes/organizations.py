@@ -17,7 +17,7 @@ from engine.audit import append_event
 from engine.calendar.due_rules import to_beijing_date
 from engine.errors import NotFound
 from engine.models import Organization
-from engine.pipeline import development_pipeline
+from engine.pipeline import read_pipeline
 from engine.policy import may_choose_rule_sets, may_follow_cases
 from engine.rule_set_choice import choose_version
 from engine.rule_sets import available_versions, load_rule_set, version_in_force
@@ -86,12 +86,8 @@ def get_pipeline(organization_id: int) -> dict[str, Any]:
     _organization(organization_id)
     if not may_follow_cases(session, actor, organization_id):
         raise ApiError(403, "只有组织员、支部书记、党委委员、纪检委员和管理员可以查看发展党员进度 (personnel roles only)")
-    clock = current_app.extensions["wf_clock"]
-    pipeline = development_pipeline(session, current_app.extensions["wf_spec_cache"], organization_id, clock.now())
-    append_event(session, clock, "pipeline.read", actor_id=actor.id, organization_id=organization_id,
-                 after={"organization_id": organization_id, "cases": pipeline["cases"]})
-    session.commit()
-    return pipeline
+    extensions = current_app.extensions
+    return read_pipeline(session, extensions["wf_spec_cache"], extensions["wf_clock"], actor.id, organization_id)
 
 
 @blueprint.get("/<id:organization_id>/rule-sets/<string:rule_set>")

@@ -13,6 +13,7 @@ from engine.calendar import seed_from_package
 from engine.demo_cases import seed_development_cases
 from engine.deployment import deploy_directory
 from engine.models import AuditEvent, Person
+from tests.web.test_sign_in import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -111,3 +112,21 @@ def _start_case(client, login, demo) -> dict:  # type: ignore[no-untyped-def, ty
 
 def demo_person(session, username: str) -> int:  # type: ignore[no-untyped-def]
     return session.scalar(select(Person.id).where(Person.username == username))
+
+
+def test_the_pipeline_page_links_each_deadline_to_its_task(client, demo, seeded_cases, session_factory):
+    sign_in(client, "secretary")
+    home = client.get("/").get_data(as_text=True)
+    assert f'href="/organizations/{demo.branch1.id}/pipeline"' in home
+    page = client.get(f"/organizations/{demo.branch1.id}/pipeline").get_data(as_text=True)
+    assert "在办 4 件" in page and "第 13 步 上级党委预审：1" in page
+    overdue = page[page.index('id="overdue"'):page.index('id="due_soon"')]
+    assert "入党申请人 陈晨" in overdue and 'href="/tasks/' in overdue
+    with session_factory() as session:
+        assert session.scalars(select(AuditEvent).where(AuditEvent.event_type == "pipeline.read")).one().actor_id == demo_person(session, "secretary")
+
+
+def test_the_pipeline_page_is_for_those_who_follow_cases(client, demo, seeded_cases):
+    sign_in(client, "member1")
+    assert "/pipeline" not in client.get("/").get_data(as_text=True)
+    assert client.get(f"/organizations/{demo.branch1.id}/pipeline", headers={"Accept": "text/html"}).status_code == 403
