@@ -1,21 +1,26 @@
 """Tracing an instance for those who may see it: its state, its open tasks and incidents, and its
 audit trail, each event checked against its hash and its predecessor's so an altered row shows
-where it is; and, for auditors, the verification of the whole chain."""
+where it is; cancelling, suspending and resuming it for those who manage it; and, for auditors,
+the verification of the whole chain."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_wtf import FlaskForm
 from sqlalchemy import select
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import Length, Optional
 
 from api.database import db_session
 from api.errors import ApiError
+from api.services import instance_service
 from engine.audit import altered_events, verify_chain
-from engine.errors import NotFound
+from engine.errors import Conflict, InvalidCommand, NotFound
 from engine.models import AuditEvent, Organization, ProcessInstance, TaskStatus, UserTask
-from engine.policy import Actor, may_read_audit, may_see_instance
+from engine.policy import Actor, may_manage_instance, may_read_audit, may_see_instance
 from web.browser_session import signed_in_page
 from web.display import change_lines, display_names, event_title, named
 
@@ -35,13 +40,61 @@ class TraceLine:
     altered: bool
 
 
+class InstanceCommandForm(FlaskForm):
+    reason = TextAreaField("取消原因 (reason)", validators=[Optional(), Length(max=500)])
+    # The version the page showed: a change by someone else since then is a conflict, not overwritten.
+    version = HiddenField()
+
+
 @blueprint.get("/instances/<int:instance_id>")
 @signed_in_page
 def instance(actor: Actor, instance_id: int) -> ResponseReturnValue:
+    return _page(actor, _visible_instance(actor, instance_id))
+
+
+@blueprint.post("/instances/<int:instance_id>/<any(cancel, suspend, resume):command>")
+@signed_in_page
+def manage(actor: Actor, instance_id: int, command: str) -> ResponseReturnValue:
+    """Cancel, suspend or resume: whoever started the instance, its branch secretary, an admin."""
+    found = _visible_instance(actor, instance_id)
+    if not may_manage_instance(actor, found):
+        raise ApiError(403, "只有发起人、支部书记或管理员可以操作流程实例 (only the starter, the branch secretary or an admin)")
+    form = InstanceCommandForm()
+    if not form.validate_on_submit():
+        return _page(actor, found, "请求已过期或不完整，请重新提交 (the form expired or is incomplete; submit again)", 400)
+    version = int(form.version.data) if (form.version.data or "").isdigit() else None
+    service = instance_service()
+    try:
+        if command == "cancel":
+            service.cancel(instance_id, actor_id=actor.id, reason=form.reason.data or None, expected_version=version)
+        elif command == "suspend":
+            service.suspend(instance_id, actor_id=actor.id, expected_version=version)
+        else:
+            service.resume(instance_id, actor_id=actor.id, expected_version=version)
+    except (Conflict, InvalidCommand) as refused:
+        db_session().rollback()
+        return _page(actor, _visible_instance(actor, instance_id), refused.message, 409)
+    flash(COMMAND_DONE[command])
+    return redirect(url_for("instance_pages.instance", instance_id=instance_id))
+
+
+COMMAND_DONE = {
+    "cancel": "流程实例已取消 (the instance was cancelled)",
+    "suspend": "流程实例已挂起 (the instance was suspended)",
+    "resume": "流程实例已恢复 (the instance was resumed)",
+}
+
+
+def _visible_instance(actor: Actor, instance_id: int) -> ProcessInstance:
     session = db_session()
     found = session.get(ProcessInstance, instance_id)
     if found is None or not may_see_instance(session, actor, found):
         raise NotFound(f"流程实例不存在 (process instance {instance_id} not found)")
+    return found
+
+
+def _page(actor: Actor, found: ProcessInstance, message: str | None = None, status: int = 200) -> ResponseReturnValue:
+    session = db_session()
     events = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == found.id).order_by(AuditEvent.seq)).all()
     tasks = session.scalars(select(UserTask).where(UserTask.instance_id == found.id).order_by(UserTask.created_at)).all()
     trace = _trace(events, altered_events(session, events), {task.id: task.name or task.element_id for task in tasks})
@@ -49,8 +102,9 @@ def instance(actor: Actor, instance_id: int) -> ResponseReturnValue:
         "instance.html", instance=found, organization=session.get(Organization, found.organization_id),
         started_by=named(display_names([found.started_by_id]), found.started_by_id),
         open_tasks=[task for task in tasks if task.status == TaskStatus.OPEN], trace=trace,
-        altered=sum(line.altered for line in trace),
-    )
+        altered=sum(line.altered for line in trace), message=message,
+        manage=InstanceCommandForm(version=str(found.version)) if may_manage_instance(actor, found) else None,
+    ), status
 
 
 @blueprint.get("/audit")

@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select, text
 
-from engine.models import AuditEvent
+from engine.models import AuditEvent, InstanceStatus, ProcessInstance
 from tests.web.test_sign_in import sign_in
 from tests.web.test_task_pages import PLAN
 
@@ -64,3 +64,50 @@ def test_an_instance_one_may_not_see_is_not_found(client, plan_task):
     sign_in(client, "member4")
     response = client.get(f"/instances/{plan_task.instance_id}", headers={"Accept": "text/html"})
     assert response.status_code == 404
+
+
+def manage_form(page: str, command: str) -> dict[str, str]:
+    """The hidden fields of one of the instance page's command forms."""
+    form = page[page.index(f"/{command}\""):]
+    return {
+        "csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1),
+        "version": re.search(r'name="version" type="hidden" value="(\d+)"', form).group(1),
+    }
+
+
+def test_the_starter_suspends_resumes_and_cancels_with_a_reason(client, session, plan_task):
+    sign_in(client, "drafter")
+    url = f"/instances/{plan_task.instance_id}"
+    suspended = client.post(f"{url}/suspend", data=manage_form(client.get(url).get_data(as_text=True), "suspend"))
+    assert suspended.status_code == 302 and "已挂起 (suspended)" in client.get(url).get_data(as_text=True)
+    assert client.post(f"{url}/resume", data=manage_form(client.get(url).get_data(as_text=True), "resume")).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    cancelled = client.post(f"{url}/cancel", data={**manage_form(page, "cancel"), "reason": "重复发起"})
+    assert cancelled.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "已取消 (cancelled)" in page and "重复发起" in page and "/cancel\"" not in page
+    session.expire_all()
+    types = session.scalars(select(AuditEvent.event_type).where(AuditEvent.instance_id == plan_task.instance_id)).all()
+    assert {"instance.suspended", "instance.resumed", "instance.cancelled"} <= set(types)
+
+
+def test_a_command_on_a_page_grown_stale_is_a_conflict_and_changes_nothing(client, login, session, plan_task):
+    sign_in(client, "drafter")
+    url = f"/instances/{plan_task.instance_id}"
+    stale = manage_form(client.get(url).get_data(as_text=True), "cancel")
+    claimed = client.post(f"/api/v1/tasks/{plan_task.id}/claim", headers=login("drafter"), json={})
+    assert claimed.status_code == 200  # someone moved the instance on since the page was shown
+    response = client.post(f"{url}/cancel", data={**stale, "reason": "过期页面"})
+    assert response.status_code == 409 and "请刷新后重试" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalar(select(ProcessInstance.status).where(ProcessInstance.id == plan_task.instance_id)) == InstanceStatus.RUNNING
+
+
+def test_only_those_who_manage_an_instance_see_and_use_its_commands(client, session, plan_task):
+    sign_in(client, "auditor")
+    url = f"/instances/{plan_task.instance_id}"
+    page = client.get(url).get_data(as_text=True)
+    assert "管理 (manage)" not in page
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/").get_data(as_text=True)).group(1)
+    response = client.post(f"{url}/cancel", data={"csrf_token": token, "version": "1"}, headers={"Accept": "text/html"})
+    assert response.status_code == 403
