@@ -53,6 +53,25 @@ def may_work_on(actor: Actor, task: UserTask) -> bool:
     return is_candidate(actor, task)
 
 
+def may_delegate_to(session: Session, task: UserTask, person: Person | None) -> bool:
+    """A task is handed only to someone it is offered to: delegation stays within its candidates."""
+    return person is not None and is_candidate(load_actor(session, person), task)
+
+
+def candidates_of(session: Session, task: UserTask) -> list[Person]:
+    """Everyone the task is offered to (by its role, or by its escalation once overdue), by name."""
+    offered = [(task.candidate_role, task.candidate_organization_id), (task.escalated_role, task.escalated_organization_id)]
+    conditions = [
+        and_(RoleAssignment.role == role, RoleAssignment.organization_id == organization)
+        for role, organization in offered
+        if role and organization
+    ]
+    if not conditions:
+        return []
+    holders = select(RoleAssignment.person_id).where(or_(*conditions))
+    return list(session.scalars(select(Person).where(Person.id.in_(holders)).order_by(Person.display_name, Person.id)))
+
+
 def may_see_task(actor: Actor, task: UserTask) -> bool:
     return (
         task.assignee_id == actor.id

@@ -1,6 +1,6 @@
 """Working on a task in the browser: the task with what came before it in its instance, its form
-rendered from the same definition the engine validates with, the submission that completes it, and
-claiming it from the group inbox or giving it back."""
+rendered from the same definition the engine validates with, the submission that completes it,
+claiming it from the group inbox or giving it back, and handing it to another candidate."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,9 +15,17 @@ from sqlalchemy import select
 from api.database import db_session
 from api.services import instance_service
 from engine.errors import Conflict, NotFound, SubmissionRejected
-from engine.models import ProcessInstance, TaskStatus, UserTask
+from engine.models import Person, ProcessInstance, TaskStatus, UserTask
 from engine.organizations import people_of
-from engine.policy import Actor, is_candidate, may_see_instance, may_see_task, may_work_on
+from engine.policy import (
+    Actor,
+    candidates_of,
+    is_candidate,
+    may_delegate_to,
+    may_see_instance,
+    may_see_task,
+    may_work_on,
+)
 from engine.spec_cache import SpecCache
 from engine.task_forms import TaskForm, task_form
 from forms import FormDefinition
@@ -86,6 +94,29 @@ def unclaim(actor: Actor, task_id: str) -> ResponseReturnValue:
     return _assignment(actor, task_id, claiming=False)
 
 
+@blueprint.post("/tasks/<task_id>/delegate")
+@signed_in_page
+def delegate(actor: Actor, task_id: str) -> ResponseReturnValue:
+    """Hand the task to another of its candidates (转办)."""
+    row = _visible_task(actor, task_id)
+    form = task_form(db_session(), _specs(), row)
+    if not TaskActionForm().validate_on_submit():
+        return _page(actor, row, form, {}, {}, "请求已过期，请重新提交 (the form expired; please submit again)", 400)
+    if row.status != TaskStatus.OPEN or not may_work_on(actor, row):
+        return _page(actor, row, form, {}, {}, "只有认领人或候选人可以转办任务 (only the assignee or a candidate can delegate)", 403)
+    person_id = request.form.get("person_id", "")
+    delegate_to = db_session().get(Person, int(person_id)) if person_id.isdigit() else None
+    if delegate_to is None or delegate_to.id == actor.id or not may_delegate_to(db_session(), row, delegate_to):
+        return _page(actor, row, form, {}, {}, "只能转办给该任务的其他候选人 (choose another candidate for this task)", 422)
+    try:
+        instance_service().delegate(task_id, delegate_to.id, actor_id=actor.id)
+    except Conflict as conflict:
+        db_session().rollback()
+        return _page(actor, row, task_form(db_session(), _specs(), row), {}, {}, conflict.message, 409)
+    flash(f"已转办给{delegate_to.display_name}：{row.name} (delegated)")
+    return redirect(url_for("web.home"))
+
+
 def _assignment(actor: Actor, task_id: str, claiming: bool) -> ResponseReturnValue:
     row = _visible_task(actor, task_id)
     form = task_form(db_session(), _specs(), row)
@@ -135,11 +166,12 @@ def _page(
     assignee = named(display_names([row.assignee_id]), row.assignee_id) if row.assignee_id else None
     asks_for_people = form.definition is not None and any(f.widget == "person" for f in form.definition.fields)
     people = people_of(session, instance.organization_id) if workable and asks_for_people else []
+    others = [p for p in candidates_of(session, row) if p.id != actor.id] if workable else []
     return render_template(
         "task.html", task=row, instance=instance, form=form.definition, shown=form.shown, values=values,
         errors=errors, message=message, earlier=earlier, workable=workable, answer_given=answer_given,
         csrf=TaskActionForm(), schema_errors=SCHEMA_ERRORS, shown_value=shown_value, assignee=assignee,
-        may_claim=_may_claim(actor, row), may_unclaim=_may_unclaim(actor, row), people=people,
+        may_claim=_may_claim(actor, row), may_unclaim=_may_unclaim(actor, row), people=people, delegates=others,
         people_names=dict(people),
     ), status
 

@@ -22,7 +22,7 @@ from api.schemas import (
 from api.services import instance_service
 from engine.errors import NotFound
 from engine.models import Person, TaskStatus, UserTask
-from engine.policy import Actor, inbox_of, is_candidate, load_actor, may_see_task, may_work_on, offered_to
+from engine.policy import Actor, inbox_of, is_candidate, may_delegate_to, may_see_task, may_work_on, offered_to
 from engine.task_forms import task_form
 
 blueprint = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务 (the task inbox)")
@@ -107,8 +107,7 @@ def delegate_task(body: dict[str, Any], task_id: str) -> UserTask:
     task = _visible_task(actor, task_id)
     if not may_work_on(actor, task):
         raise ApiError(403, "只有认领人或候选人可以转办任务 (only the assignee or a candidate can delegate)")
-    delegate = db_session().get(Person, body["person_id"])
-    if delegate is None or not is_candidate(load_actor(db_session(), delegate), task):
+    if not may_delegate_to(db_session(), task, db_session().get(Person, body["person_id"])):
         raise ApiError(
             422, "只能转办给该任务的候选人 (a task can only be delegated to one of its candidates)",
             code="validation_failed", errors={"person_id": ["不是该任务的候选人 (not a candidate for this task)"]},

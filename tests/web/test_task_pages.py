@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from engine.models import AuditEvent, ProcessInstance, TaskStatus, UserTask
+from engine.models import AuditEvent, Person, ProcessInstance, Role, RoleAssignment, TaskStatus, UserTask
 from tests.web.test_sign_in import csrf_token, sign_in
 
 PLAN = {
@@ -161,3 +161,24 @@ def test_a_claim_without_its_csrf_token_is_refused(client, session, plan_task):
     before = task_state(session, plan_task.id)
     assert client.post(f"/tasks/{plan_task.id}/claim").status_code == 400
     assert task_state(session, plan_task.id) == before
+
+
+def test_a_task_is_handed_only_to_another_of_its_candidates(client, session, demo, plan_task):
+    member1 = session.scalars(select(Person).where(Person.username == "member1")).one()
+    sign_in(client, "drafter")
+    assert 'id="delegate"' not in client.get(f"/tasks/{plan_task.id}").get_data(as_text=True)  # nobody else drafts
+    before = task_state(session, plan_task.id)
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    refused = client.post(f"/tasks/{plan_task.id}/delegate", data={"csrf_token": token, "person_id": str(member1.id)})
+    assert refused.status_code == 422 and "其他候选人" in refused.get_data(as_text=True)
+    assert task_state(session, plan_task.id) == before
+
+    session.add(RoleAssignment(person_id=member1.id, organization_id=demo.branch1.id, role=Role.DRAFTER))
+    session.commit()
+    page = client.get(f"/tasks/{plan_task.id}").get_data(as_text=True)
+    assert f'<option value="{member1.id}">党员 刘洋</option>' in page
+    handed = client.post(f"/tasks/{plan_task.id}/delegate", data={"csrf_token": token, "person_id": str(member1.id)})
+    assert handed.status_code == 302
+    session.expire_all()
+    assert session.get(UserTask, plan_task.id).assignee_id == member1.id
+    assert 'id="delegate"' not in client.get(f"/tasks/{plan_task.id}").get_data(as_text=True)  # no longer the drafter's
