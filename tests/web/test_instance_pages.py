@@ -47,9 +47,10 @@ def test_an_edited_row_is_marked_where_it_is(client, login, session, plan_task):
 def test_the_audit_page_verifies_the_whole_chain_and_points_at_the_break(client, login, session, plan_task):
     completed = completed_plan(client, login, session, plan_task)
     sign_in(client, "auditor")
-    assert "完整：" in client.get("/audit").get_data(as_text=True)
+    assert 'href="/audit?verify=1"' in client.get("/audit").get_data(as_text=True)  # on request: it reads the whole log
+    assert "完整：" in client.get("/audit?verify=1").get_data(as_text=True)
     tamper(session, completed.seq)
-    page = client.get("/audit").get_data(as_text=True)
+    page = client.get("/audit?verify=1").get_data(as_text=True)
     assert f"第 {completed.seq} 条起校验失败" in page
     assert f'href="/instances/{plan_task.instance_id}"' in page
 
