@@ -5,6 +5,7 @@
   var root = document.getElementById("editor");
   var result = document.getElementById("deploy-result");
   var deployButton = document.getElementById("deploy");
+  var READABLE_SCALE = 0.6;
   var modeler = new BpmnJS({ container: "#canvas" });
 
   function say(text, isError) {
@@ -25,6 +26,22 @@
     result.appendChild(list);
   }
 
+  // The whole diagram beside the palette (which floats over the canvas's left edge); a long
+  // procedure, which would shrink past reading, is shown from its start at a readable size instead.
+  function showFromTheStart(canvas) {
+    var area = document.getElementById("canvas");
+    var palette = area.querySelector(".djs-palette");
+    var inset = palette ? palette.getBoundingClientRect().right - area.getBoundingClientRect().left + 10 : 0;
+    canvas.zoom("fit-viewport");
+    var inner = canvas.viewbox().inner;
+    var scale = Math.min(1, (area.clientWidth - inset - 20) / inner.width, (area.clientHeight - 40) / inner.height);
+    scale = Math.max(scale, READABLE_SCALE);
+    canvas.viewbox({
+      x: inner.x - (inset + 10) / scale, y: inner.y - 20 / scale,
+      width: area.clientWidth / scale, height: area.clientHeight / scale
+    });
+  }
+
   fetch(root.dataset.diagramUrl, { credentials: "same-origin" })
     .then(function (response) {
       if (!response.ok) { throw new Error("HTTP " + response.status); }
@@ -32,14 +49,7 @@
     })
     .then(function (xml) { return modeler.importXML(xml); })
     .then(function () {
-      var canvas = modeler.get("canvas");
-      canvas.zoom("fit-viewport");
-      // Fit the diagram beside the palette, which floats over the canvas's left edge.
-      var palette = document.querySelector("#canvas .djs-palette");
-      var inset = palette ? palette.getBoundingClientRect().right - document.getElementById("canvas").getBoundingClientRect().left + 10 : 0;
-      var box = canvas.viewbox();
-      var width = box.width + inset / box.scale;
-      canvas.viewbox({ x: box.x - inset / box.scale, y: box.y, width: width, height: box.height * width / box.width });
+      showFromTheStart(modeler.get("canvas"));
       root.dataset.ready = "true";
       deployButton.disabled = false;
     })
