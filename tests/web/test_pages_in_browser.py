@@ -1,8 +1,10 @@
 """The pages in a real browser: a drafter and a branch secretary work through a disclosure review
 (open the task from the inbox, fill in the form by clicking and typing, correct a refused answer,
-the next reviewer reads the plan before answering), and a process owner edits and deploys it."""
+the next reviewer reads the plan before answering), a process owner edits and deploys it, and a
+member casts the 民主测评 ballot."""
 from __future__ import annotations
 
+import json
 import re
 
 from playwright.sync_api import Page, expect
@@ -10,6 +12,7 @@ from sqlalchemy import select
 
 from engine.deployment import main_model_file
 from engine.models import ProcessDefinition, TaskStatus, UserTask
+from tests.processes.test_scenarios import PROCESSES, ScenarioPlayer
 from tests.web.test_task_pages import PLAN
 
 
@@ -76,3 +79,22 @@ def test_a_process_owner_renames_a_task_in_the_editor_and_deploys_it(page: Page,
     page.get_by_role("button", name=re.compile("部署为新版本")).click()
     expect(page.locator("#deploy-result")).to_contain_text("未部署")
     expect(page.locator("#deploy-problems li").first).to_be_visible()
+
+
+def test_a_member_casts_the_appraisal_ballot_by_clicking(page: Page, live_url, client, demo, session_factory, clock):
+    suite = json.loads((PROCESSES / "democratic_appraisal.scenarios.json").read_text(encoding="utf-8"))
+    player = ScenarioPlayer(client, session_factory, clock, demo, suite)
+    player.deploy()
+    player.start(suite["scenarios"][0])
+    for step in suite["paths"]["study_and_self_appraisal"]:
+        player.play(step)
+
+    sign_in(page, live_url, "member1")
+    page.get_by_role("link", name=re.compile("参加民主测评")).click()
+    expect(page.locator("#ballot-mine")).to_contain_text("未投票")
+    page.get_by_label("党员 孙丽 基本合格").check()
+    page.get_by_label("党员 郑凯 优秀").check()
+    page.get_by_role("button", name=re.compile("投票")).click()
+    expect(page.get_by_role("status")).to_contain_text("您的选票已投出")
+    expect(page.locator("#ballot-mine")).to_contain_text("已投票")
+    expect(page.get_by_role("radio")).to_have_count(0)  # one ballot each
