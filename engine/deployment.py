@@ -179,3 +179,17 @@ def main_model_file(definition: ProcessDefinition) -> ProcessDefinitionFile:
         if any(process.get("id") == definition.key for process in root.iter(f"{{{BPMN_MODEL_NS}}}process")):
             return stored
     raise NotFound(f"流程 {definition.key} 第 {definition.version} 版没有流程文件 (no BPMN file stored)")
+
+
+def latest_versions(session: Session) -> list[ProcessDefinition]:
+    """The newest version of every deployed process, by key."""
+    newest = (
+        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
+        .group_by(ProcessDefinition.key)
+        .subquery()
+    )
+    return list(session.scalars(
+        select(ProcessDefinition)
+        .join(newest, (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.version))
+        .order_by(ProcessDefinition.key)
+    ))

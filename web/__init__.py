@@ -1,5 +1,5 @@
-"""Server-rendered pages: sign-in with a browser session (CSRF-protected forms), the inbox, the
-page on which a task is read and completed, an instance's trace, the audit chain's check,
+"""Server-rendered pages: sign-in with a browser session (CSRF-protected forms), the inbox, starting
+a process, the page on which a task is read and completed, an instance's trace, the audit chain's check,
 what was published (党务公开) for members and the public, the 民主测评 ballot for members, the
 发展党员 pipeline for those who follow cases, and the BPMN editor for process owners.
 
@@ -16,6 +16,7 @@ from web.editor_pages import blueprint as editor_pages
 from web.instance_pages import blueprint as instance_pages
 from web.pages import blueprint
 from web.pipeline_pages import blueprint as pipeline_pages
+from web.start_pages import blueprint as start_pages
 from web.task_pages import blueprint as task_pages
 
 
@@ -28,3 +29,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(editor_pages)
     app.register_blueprint(ballot_pages)
     app.register_blueprint(pipeline_pages)
+    app.register_blueprint(start_pages)

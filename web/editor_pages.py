@@ -10,13 +10,13 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, send_from_directory
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
-from sqlalchemy import func, select
+from sqlalchemy import select
 from wtforms import ValidationError
 
 from api.database import db_session
 from api.errors import ApiError
 from engine.bpmn.diagram_layout import with_diagram
-from engine.deployment import deploy, form_library_from, main_model_file
+from engine.deployment import deploy, form_library_from, latest_versions, main_model_file
 from engine.errors import DeploymentRefused, NotFound
 from engine.models import ProcessDefinition
 from engine.policy import Actor, may_deploy
@@ -32,7 +32,7 @@ BPMN_JS_DIST = Path(__file__).parent / "node_modules" / "bpmn-js" / "dist"
 @signed_in_page
 def definitions(actor: Actor) -> ResponseReturnValue:
     _require_process_owner(actor)
-    latest = _latest_versions()
+    latest = latest_versions(db_session())
     return render_template(
         "definitions.html", definitions=latest, deployed_by=display_names(d.deployed_by_id for d in latest), named=named,
     )
@@ -102,19 +102,6 @@ def _latest(key: str) -> ProcessDefinition:
     if definition is None:
         raise NotFound(f"流程定义不存在 (no deployed process {key!r})")
     return definition
-
-
-def _latest_versions() -> list[ProcessDefinition]:
-    newest = (
-        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
-        .group_by(ProcessDefinition.key)
-        .subquery()
-    )
-    return list(db_session().scalars(
-        select(ProcessDefinition)
-        .join(newest, (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.version))
-        .order_by(ProcessDefinition.key)
-    ))
 
 
 def _json(status: int, body: dict[str, Any]) -> Response:

@@ -1,0 +1,47 @@
+"""Starting a process in the browser, where the policy allows it, landing on one's first task."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from engine.models import Person, ProcessInstance
+from tests.web.test_sign_in import csrf_token, sign_in
+
+
+def instances(session) -> int:  # type: ignore[no-untyped-def]
+    session.expire_all()
+    return session.scalar(select(func.count(ProcessInstance.id)))
+
+
+def test_a_drafter_proposes_a_disclosure_and_lands_on_the_plan(client, session, demo, plan_task):
+    sign_in(client, "drafter")
+    page = client.get("/start").get_data(as_text=True)
+    assert 'value="disclosure_review"' in page and f'<option value="{demo.branch1.id}">第一党支部</option>' in page
+    assert f'value="{demo.branch2.id}"' not in page  # not the other branch
+    before = instances(session)
+    response = client.post("/start", data={
+        "csrf_token": csrf_token(page), "process_key": "disclosure_review", "organization_id": str(demo.branch1.id),
+        "business_key": "GK-2026-012",
+    })
+    assert response.status_code == 302 and "/tasks/" in response.headers["Location"]
+    assert instances(session) == before + 1
+    newest = session.scalars(select(ProcessInstance).order_by(ProcessInstance.id.desc())).first()
+    drafter = session.scalars(select(Person).where(Person.username == "drafter")).one()
+    assert (newest.business_key, newest.started_by_id, newest.organization_id) == ("GK-2026-012", drafter.id, demo.branch1.id)
+    assert "提出公开方案" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_starting_where_one_may_not_is_refused_and_starts_nothing(client, session, demo, plan_task):
+    sign_in(client, "drafter")
+    page = client.get("/start").get_data(as_text=True)
+    before = instances(session)
+    response = client.post("/start", data={
+        "csrf_token": csrf_token(page), "process_key": "disclosure_review", "organization_id": str(demo.branch2.id),
+    })
+    assert response.status_code == 400  # not among the organisations offered
+    assert instances(session) == before
+
+
+def test_an_auditor_is_not_offered_to_start_anything(client, plan_task):
+    sign_in(client, "auditor")
+    assert "/start" not in client.get("/").get_data(as_text=True)
+    assert client.get("/start", headers={"Accept": "text/html"}).status_code == 403
