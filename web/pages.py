@@ -13,6 +13,7 @@ from api.errors import ApiError
 from api.sign_in import check_credentials
 from engine.appraisal_ballot import ballots_awaiting
 from engine.models import TaskStatus, UserTask
+from engine.notifications import mark_read, notifications_of
 from engine.policy import Actor, inbox_of, may_deploy, may_read_audit
 from web.browser_session import signed_in_page
 from web.pipeline_pages import followed_organizations
@@ -27,7 +28,7 @@ class SignInForm(FlaskForm):
 
 
 class SignOutForm(FlaskForm):
-    """Only a CSRF token: signing out is a POST a foreign page cannot forge."""
+    """Only a CSRF token: signing out (or marking a notice read) is a POST a foreign page cannot forge."""
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
@@ -63,7 +64,8 @@ def home(actor: Actor) -> ResponseReturnValue:
     return render_template("home.html", person=actor.person, tasks=_inbox(actor), sign_out=SignOutForm(),
                            clock_now=current_app.extensions["wf_clock"].now(), reads_audit=may_read_audit(actor),
                            deploys=may_deploy(actor), ballots=ballots_awaiting(db_session(), actor),
-                           pipelines=followed_organizations(actor), starts=bool(startable_organizations(actor)))
+                           pipelines=followed_organizations(actor), starts=bool(startable_organizations(actor)),
+                           notifications=notifications_of(db_session(), actor.id, unread_only=True))
 
 
 def _inbox(actor: Actor) -> list[UserTask]:
@@ -74,3 +76,13 @@ def _inbox(actor: Actor) -> list[UserTask]:
         .limit(100)
     )
     return list(db_session().scalars(statement))
+
+
+@blueprint.post("/notifications/<int:notification_id>/read")
+@signed_in_page
+def notification_read(actor: Actor, notification_id: int) -> ResponseReturnValue:
+    if not SignOutForm().validate_on_submit():
+        return render_template("message.html", title="请求已过期 (the request expired)",
+                               message="请返回重试 (go back and try again)"), 400
+    mark_read(db_session(), current_app.extensions["wf_clock"], actor.id, notification_id)
+    return redirect(url_for("web.home"))

@@ -6,13 +6,13 @@ from typing import Any
 from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
-from sqlalchemy import select
 
 from api.auth import authenticate_request, current_actor
 from api.database import db_session
 from api.schemas import StrictSchema
-from engine.errors import NotFound
 from engine.models import Notification
+from engine.notifications import mark_read as mark_notification_read
+from engine.notifications import notifications_of
 
 blueprint = Blueprint(
     "notifications", __name__, url_prefix="/api/v1/notifications", description="提醒与通知 (reminders and notices)"
@@ -41,10 +41,7 @@ class NotificationSchema(Schema):
 @blueprint.doc(**SECURED)
 def list_notifications(query: dict[str, Any]) -> list[Notification]:
     """我的提醒：即将到期、已超期的任务 (my notifications: tasks falling due or overdue)"""
-    statement = select(Notification).where(Notification.person_id == current_actor().id)
-    if query["unread"]:
-        statement = statement.where(Notification.read_at.is_(None))
-    return list(db_session().scalars(statement.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(200)))
+    return notifications_of(db_session(), current_actor().id, unread_only=query["unread"])
 
 
 @blueprint.post("/<id:notification_id>/read")
@@ -52,11 +49,4 @@ def list_notifications(query: dict[str, Any]) -> list[Notification]:
 @blueprint.doc(**SECURED)
 def mark_read(notification_id: int) -> Notification:
     """标记为已读 (mark as read)"""
-    session = db_session()
-    notification = session.get(Notification, notification_id)
-    if notification is None or notification.person_id != current_actor().id:
-        raise NotFound(f"通知不存在 (notification {notification_id} not found)")
-    if notification.read_at is None:
-        notification.read_at = current_app.extensions["wf_clock"].now()
-        session.commit()
-    return notification
+    return mark_notification_read(db_session(), current_app.extensions["wf_clock"], current_actor().id, notification_id)
