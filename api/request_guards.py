@@ -1,6 +1,6 @@
 """Refuse text no database column can hold, before any view sees it: NUL characters (PostgreSQL
 text cannot store them) and lone surrogates (not valid Unicode), anywhere in the query string,
-the path or a JSON body."""
+the path, a JSON body or a page's form post."""
 from __future__ import annotations
 
 import re
@@ -19,7 +19,10 @@ def install_request_guards(app: Flask) -> None:
 
 
 def _refuse_unstorable_text() -> None:
-    if _FORBIDDEN.search(request.path) or any(_FORBIDDEN.search(k) or _FORBIDDEN.search(v) for k, v in request.args.items(multi=True)):
+    pairs = list(request.args.items(multi=True))
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        pairs += list(request.form.items(multi=True))
+    if _FORBIDDEN.search(request.path) or any(_FORBIDDEN.search(k) or _FORBIDDEN.search(v) for k, v in pairs):
         raise ApiError(422, MESSAGE, code="validation_failed", errors={"_request": [MESSAGE]})
     if request.is_json:
         body = request.get_json(silent=True)

@@ -23,7 +23,7 @@ class BallotForm(FlaskForm):
     """Only the CSRF token: one radio group per appraised member, named after their id."""
 
 
-@blueprint.route("/appraisals/<int:instance_id>/ballot", methods=["GET", "POST"])
+@blueprint.route("/appraisals/<id:instance_id>/ballot", methods=["GET", "POST"])
 @signed_in_page
 def ballot(actor: Actor, instance_id: int) -> ResponseReturnValue:
     found = visible_ballot(db_session(), actor, instance_id)

@@ -49,7 +49,7 @@ def disclosures() -> ResponseReturnValue:
     )
 
 
-@blueprint.route("/disclosures/<int:disclosure_id>", methods=["GET", "POST"])
+@blueprint.route("/disclosures/<id:disclosure_id>", methods=["GET", "POST"])
 def disclosure(disclosure_id: int) -> ResponseReturnValue:
     session = db_session()
     reader = signed_in()

@@ -46,13 +46,13 @@ class InstanceCommandForm(FlaskForm):
     version = HiddenField()
 
 
-@blueprint.get("/instances/<int:instance_id>")
+@blueprint.get("/instances/<id:instance_id>")
 @signed_in_page
 def instance(actor: Actor, instance_id: int) -> ResponseReturnValue:
     return _page(actor, _visible_instance(actor, instance_id))
 
 
-@blueprint.post("/instances/<int:instance_id>/<any(cancel, suspend, resume):command>")
+@blueprint.post("/instances/<id:instance_id>/<any(cancel, suspend, resume):command>")
 @signed_in_page
 def manage(actor: Actor, instance_id: int, command: str) -> ResponseReturnValue:
     """Cancel, suspend or resume: whoever started the instance, its branch secretary, an admin."""

@@ -78,7 +78,7 @@ def _inbox(actor: Actor) -> list[UserTask]:
     return list(db_session().scalars(statement))
 
 
-@blueprint.post("/notifications/<int:notification_id>/read")
+@blueprint.post("/notifications/<id:notification_id>/read")
 @signed_in_page
 def notification_read(actor: Actor, notification_id: int) -> ResponseReturnValue:
     if not SignOutForm().validate_on_submit():

@@ -17,7 +17,7 @@ from web.browser_session import signed_in_page
 blueprint = Blueprint("pipeline_pages", __name__, template_folder="templates")
 
 
-@blueprint.get("/organizations/<int:organization_id>/pipeline")
+@blueprint.get("/organizations/<id:organization_id>/pipeline")
 @signed_in_page
 def pipeline(actor: Actor, organization_id: int) -> ResponseReturnValue:
     session = db_session()

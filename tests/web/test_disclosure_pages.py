@@ -85,3 +85,12 @@ def test_no_opinions_once_the_feedback_window_closed(client, session, published)
     assert "已归档" in archived and "提出意见" not in archived
     client.post(f"/disclosures/{record.id}", data={"csrf_token": csrf_token(page), "content": "迟到的意见"})
     assert opinions(session) == 0
+
+
+def test_text_no_column_can_hold_is_refused_before_it_is_stored(client, session, published):
+    record = published[DisclosureScope.SOCIETY]
+    page = client.get(f"/disclosures/{record.id}").get_data(as_text=True)
+    response = client.post(f"/disclosures/{record.id}", data={"csrf_token": csrf_token(page), "content": "意见\x00"},
+                           headers={"Accept": "text/html"})
+    assert response.status_code == 422 and "NUL" in response.get_data(as_text=True)
+    assert opinions(session) == 0

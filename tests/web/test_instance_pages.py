@@ -112,3 +112,10 @@ def test_only_those_who_manage_an_instance_see_and_use_its_commands(client, sess
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/").get_data(as_text=True)).group(1)
     response = client.post(f"{url}/cancel", data={"csrf_token": token, "version": "1"}, headers={"Accept": "text/html"})
     assert response.status_code == 403
+
+
+def test_an_id_beyond_any_row_is_not_found_not_an_error(client, plan_task):
+    sign_in(client, "auditor")
+    for path in ("/instances/99999999999999999999", "/disclosures/99999999999999999999",
+                 "/appraisals/99999999999999999999/ballot", "/organizations/99999999999999999999/pipeline"):
+        assert client.get(path, headers={"Accept": "text/html"}).status_code == 404, path
