@@ -1,5 +1,6 @@
 """No page answers 500: every page's GET, for every demo account and for a visitor, with ids that
-exist, ids that do not, and text where an id belongs."""
+exist, ids that do not, and text where an id belongs; and every page's form post, with a valid
+token and nonsense in every field."""
 from __future__ import annotations
 
 import re
@@ -47,3 +48,33 @@ def test_no_page_answers_500(app, client, demo, plan_task, account):
         if response.status_code >= 500:
             failures.append((path, response.status_code))
     assert failures == []
+
+
+JUNK = {"content": "", "person_id": "abc", "organization_id": "-1", "process_key": "nope", "version": "x",
+        "reason": "r" * 600, "title": "t" * 300, "grade-1": "best", "step_date": "2026-02-30", "publish_on": "yesterday"}
+
+
+@pytest.mark.parametrize("account", ACCOUNTS[1:], ids=ACCOUNTS[1:])
+def test_no_form_post_answers_500(app, client, demo, plan_task, account):
+    sign_in(client, account)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/").get_data(as_text=True)).group(1)
+    failures = []
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods or rule.rule.startswith("/api/") or rule.rule in ("/login", "/logout"):
+            continue
+        for path in _filled(rule.rule, plan_task, demo):
+            response = client.post(path, data={"csrf_token": token, **JUNK}, headers={"Accept": "text/html", "X-CSRFToken": token})
+            if response.status_code >= 500:
+                failures.append((path, response.status_code))
+    assert failures == []
+
+
+def _filled(rule: str, plan_task, demo) -> list[str]:  # type: ignore[no-untyped-def]
+    values = {
+        "task_id": plan_task.id, "instance_id": str(plan_task.instance_id), "disclosure_id": "1",
+        "organization_id": str(demo.branch1.id), "notification_id": "1", "key": "disclosure_review",
+    }
+    path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: values[m.group(1)], rule)
+    if "<any(" in path:
+        return [re.sub(r"<any\(([^)]*)\):[a-z_]+>", choice.strip(), path) for choice in re.search(r"<any\(([^)]*)\)", path).group(1).split(",")]
+    return [path]
