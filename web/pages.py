@@ -14,10 +14,9 @@ from api.sign_in import check_credentials
 from engine.appraisal_ballot import ballots_awaiting
 from engine.models import TaskStatus, UserTask
 from engine.notifications import mark_read, notifications_of
-from engine.policy import Actor, inbox_of, may_deploy, may_read_audit
+from engine.policy import Actor, inbox_of, may_deploy, may_read_audit, may_start_anywhere
 from web.browser_session import signed_in_page
 from web.pipeline_pages import followed_organizations
-from web.start_pages import startable_organizations
 
 blueprint = Blueprint("web", __name__, template_folder="templates")
 
@@ -64,7 +63,7 @@ def home(actor: Actor) -> ResponseReturnValue:
     return render_template("home.html", person=actor.person, tasks=_inbox(actor), sign_out=SignOutForm(),
                            clock_now=current_app.extensions["wf_clock"].now(), reads_audit=may_read_audit(actor),
                            deploys=may_deploy(actor), ballots=ballots_awaiting(db_session(), actor),
-                           pipelines=followed_organizations(actor), starts=bool(startable_organizations(actor)),
+                           pipelines=followed_organizations(actor), starts=may_start_anywhere(actor),
                            notifications=notifications_of(db_session(), actor.id, unread_only=True))
 
 

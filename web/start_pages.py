@@ -16,8 +16,7 @@ from api.services import instance_service
 from engine.deployment import latest_versions
 from engine.errors import Conflict, InvalidCommand, NotFound
 from engine.models import Organization, TaskStatus, UserTask
-from engine.organizations import organization_subtree
-from engine.policy import Actor, may_start_in, may_work_on
+from engine.policy import Actor, may_work_on, start_scope
 from web.browser_session import signed_in_page
 
 blueprint = Blueprint("start_pages", __name__, template_folder="templates")
@@ -59,8 +58,6 @@ def start(actor: Actor) -> ResponseReturnValue:
 
 
 def startable_organizations(actor: Actor) -> list[Organization]:
-    """The actor's organisations and those below them, where the policy lets the actor start."""
     session = db_session()
-    reachable = {unit for organization_id in actor.organizations() for unit in organization_subtree(session, organization_id)}
-    allowed = [unit for unit in sorted(reachable) if may_start_in(session, actor, unit)]
+    allowed = start_scope(session, actor)
     return list(session.scalars(select(Organization).where(Organization.id.in_(allowed)).order_by(Organization.id)))

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from engine.models import Person, ProcessInstance
+from engine.models import Organization, Person, ProcessInstance
+from engine.policy import load_actor, may_start_anywhere, may_start_in, start_scope
 from tests.web.test_sign_in import csrf_token, sign_in
 
 
@@ -45,3 +46,12 @@ def test_an_auditor_is_not_offered_to_start_anything(client, plan_task):
     sign_in(client, "auditor")
     assert "/start" not in client.get("/").get_data(as_text=True)
     assert client.get("/start", headers={"Accept": "text/html"}).status_code == 403
+
+
+def test_the_organisations_offered_are_exactly_where_the_policy_allows_starting(session, demo):
+    everywhere = session.scalars(select(Organization.id)).all()
+    for person in session.scalars(select(Person)).all():
+        actor = load_actor(session, person)
+        allowed = {organization_id for organization_id in everywhere if may_start_in(session, actor, organization_id)}
+        assert start_scope(session, actor) == allowed, person.username
+        assert may_start_anywhere(actor) == bool(allowed), person.username
