@@ -12,6 +12,7 @@ from api.database import db_session
 from api.errors import ApiError
 from api.sign_in import check_credentials
 from engine.appraisal_ballot import ballots_awaiting
+from engine.deployment import latest_versions
 from engine.models import TaskStatus, UserTask
 from engine.notifications import mark_read, notifications_of
 from engine.policy import Actor, inbox_of, may_deploy, may_read_audit, may_start_anywhere
@@ -64,7 +65,8 @@ def home(actor: Actor) -> ResponseReturnValue:
                            clock_now=current_app.extensions["wf_clock"].now(), reads_audit=may_read_audit(actor),
                            deploys=may_deploy(actor), ballots=ballots_awaiting(db_session(), actor),
                            pipelines=followed_organizations(actor), starts=may_start_anywhere(actor),
-                           notifications=notifications_of(db_session(), actor.id, unread_only=True))
+                           notifications=notifications_of(db_session(), actor.id, unread_only=True),
+                           process_names={d.key: d.name or d.key for d in latest_versions(db_session())})
 
 
 def _inbox(actor: Actor) -> list[UserTask]:
