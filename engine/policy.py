@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
+from engine.errors import NotFound
 from engine.organizations import organization_subtree
 from engine.models import Organization, Person, ProcessInstance, Role, RoleAssignment, UserTask
 
@@ -192,3 +193,20 @@ def offered_to(actor: Actor) -> ColumnElement[bool]:
 def inbox_of(actor: Actor) -> ColumnElement[bool]:
     """Assigned to the actor, or offered to them and not yet claimed by anyone."""
     return or_(UserTask.assignee_id == actor.id, and_(UserTask.assignee_id.is_(None), offered_to(actor)))
+
+
+# Lookups for an actor: the same answer whether a row does not exist or is not theirs to see, so
+# ids leak nothing.
+
+def visible_task(session: Session, actor: Actor, task_id: str) -> UserTask:
+    task = session.get(UserTask, task_id)
+    if task is None or not may_see_task(actor, task):
+        raise NotFound(f"任务不存在 (task {task_id} not found)")
+    return task
+
+
+def visible_instance(session: Session, actor: Actor, instance_id: int) -> ProcessInstance:
+    instance = session.get(ProcessInstance, instance_id)
+    if instance is None or not may_see_instance(session, actor, instance):
+        raise NotFound(f"流程实例不存在 (process instance {instance_id} not found)")
+    return instance

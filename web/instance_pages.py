@@ -18,9 +18,9 @@ from api.database import db_session
 from api.errors import ApiError
 from api.services import instance_service
 from engine.audit import altered_events, verify_chain
-from engine.errors import Conflict, InvalidCommand, NotFound
+from engine.errors import Conflict, InvalidCommand
 from engine.models import AuditEvent, Organization, ProcessInstance, TaskStatus, UserTask
-from engine.policy import Actor, may_manage_instance, may_read_audit, may_see_instance
+from engine.policy import Actor, may_manage_instance, may_read_audit, visible_instance
 from web.browser_session import signed_in_page
 from web.display import change_lines, display_names, event_title, named
 
@@ -49,14 +49,14 @@ class InstanceCommandForm(FlaskForm):
 @blueprint.get("/instances/<id:instance_id>")
 @signed_in_page
 def instance(actor: Actor, instance_id: int) -> ResponseReturnValue:
-    return _page(actor, _visible_instance(actor, instance_id))
+    return _page(actor, visible_instance(db_session(), actor, instance_id))
 
 
 @blueprint.post("/instances/<id:instance_id>/<any(cancel, suspend, resume):command>")
 @signed_in_page
 def manage(actor: Actor, instance_id: int, command: str) -> ResponseReturnValue:
     """Cancel, suspend or resume: whoever started the instance, its branch secretary, an admin."""
-    found = _visible_instance(actor, instance_id)
+    found = visible_instance(db_session(), actor, instance_id)
     if not may_manage_instance(actor, found):
         raise ApiError(403, "只有发起人、支部书记或管理员可以操作流程实例 (only the starter, the branch secretary or an admin)")
     form = InstanceCommandForm()
@@ -73,7 +73,7 @@ def manage(actor: Actor, instance_id: int, command: str) -> ResponseReturnValue:
             service.resume(instance_id, actor_id=actor.id, expected_version=version)
     except (Conflict, InvalidCommand) as refused:
         db_session().rollback()
-        return _page(actor, _visible_instance(actor, instance_id), refused.message, 409)
+        return _page(actor, visible_instance(db_session(), actor, instance_id), refused.message, 409)
     flash(COMMAND_DONE[command])
     return redirect(url_for("instance_pages.instance", instance_id=instance_id))
 
@@ -83,14 +83,6 @@ COMMAND_DONE = {
     "suspend": "流程实例已挂起 (the instance was suspended)",
     "resume": "流程实例已恢复 (the instance was resumed)",
 }
-
-
-def _visible_instance(actor: Actor, instance_id: int) -> ProcessInstance:
-    session = db_session()
-    found = session.get(ProcessInstance, instance_id)
-    if found is None or not may_see_instance(session, actor, found):
-        raise NotFound(f"流程实例不存在 (process instance {instance_id} not found)")
-    return found
 
 
 def _page(actor: Actor, found: ProcessInstance, message: str | None = None, status: int = 200) -> ResponseReturnValue:

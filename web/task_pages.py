@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from api.database import db_session
 from api.services import instance_service
-from engine.errors import Conflict, NotFound, SubmissionRejected
+from engine.errors import Conflict, SubmissionRejected
 from engine.models import Person, ProcessInstance, TaskStatus, UserTask
 from engine.organizations import people_of
 from engine.policy import (
@@ -23,8 +23,8 @@ from engine.policy import (
     is_candidate,
     may_delegate_to,
     may_see_instance,
-    may_see_task,
     may_work_on,
+    visible_task,
 )
 from engine.spec_cache import SpecCache
 from engine.task_forms import TaskForm, task_form
@@ -54,14 +54,14 @@ class EarlierStep:
 @blueprint.get("/tasks/<task_id>")
 @signed_in_page
 def task(actor: Actor, task_id: str) -> ResponseReturnValue:
-    row = _visible_task(actor, task_id)
+    row = visible_task(db_session(), actor, task_id)
     return _page(actor, row, task_form(db_session(), _specs(), row), values={}, errors={})
 
 
 @blueprint.post("/tasks/<task_id>")
 @signed_in_page
 def complete(actor: Actor, task_id: str) -> ResponseReturnValue:
-    row = _visible_task(actor, task_id)
+    row = visible_task(db_session(), actor, task_id)
     form = task_form(db_session(), _specs(), row)
     if not TaskActionForm().validate_on_submit():
         return _page(actor, row, form, request.form, {}, "请求已过期，请重新提交 (the form expired; please submit again)", 400)
@@ -98,7 +98,7 @@ def unclaim(actor: Actor, task_id: str) -> ResponseReturnValue:
 @signed_in_page
 def delegate(actor: Actor, task_id: str) -> ResponseReturnValue:
     """Hand the task to another of its candidates (转办)."""
-    row = _visible_task(actor, task_id)
+    row = visible_task(db_session(), actor, task_id)
     form = task_form(db_session(), _specs(), row)
     if not TaskActionForm().validate_on_submit():
         return _page(actor, row, form, {}, {}, "请求已过期，请重新提交 (the form expired; please submit again)", 400)
@@ -118,7 +118,7 @@ def delegate(actor: Actor, task_id: str) -> ResponseReturnValue:
 
 
 def _assignment(actor: Actor, task_id: str, claiming: bool) -> ResponseReturnValue:
-    row = _visible_task(actor, task_id)
+    row = visible_task(db_session(), actor, task_id)
     form = task_form(db_session(), _specs(), row)
     if not TaskActionForm().validate_on_submit():
         return _page(actor, row, form, {}, {}, "请求已过期，请重新提交 (the form expired; please submit again)", 400)
@@ -221,13 +221,6 @@ def _answers(definition: FormDefinition | None, data: dict[str, Any], names: dic
         (fields[name].title, shown_value(fields[name], data[name], names)) if name in fields else (name, str(data[name]))
         for name in ordered
     ]
-
-
-def _visible_task(actor: Actor, task_id: str) -> UserTask:
-    row = db_session().get(UserTask, task_id)
-    if row is None or not may_see_task(actor, row):
-        raise NotFound(f"任务不存在 (task {task_id} not found)")  # the same answer either way: ids leak nothing
-    return row
 
 
 def _specs() -> SpecCache:

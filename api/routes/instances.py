@@ -12,9 +12,8 @@ from api.database import db_session
 from api.errors import ApiError
 from api.schemas import AuditEventSchema, InstanceCommandRequest, InstanceSchema, StartInstanceRequest, StepRecordSchema
 from api.services import instance_service
-from engine.errors import NotFound
 from engine.models import AuditEvent, ProcessInstance, StepRecord, TaskStatus, UserTask
-from engine.policy import Actor, may_manage_instance, may_see_instance, may_start_in
+from engine.policy import Actor, may_manage_instance, may_start_in, visible_instance
 from engine.timers import pending_timers
 
 blueprint = Blueprint(
@@ -49,7 +48,7 @@ def start_instance(request_body: dict[str, Any]) -> dict[str, Any]:
 @blueprint.doc(**SECURED)
 def get_instance(instance_id: int) -> dict[str, Any]:
     """查看流程实例：状态、待办任务、定时器、故障 (an instance: status, open tasks, timers, incidents)"""
-    return describe_instance(_visible_instance(current_actor(), instance_id))
+    return describe_instance(visible_instance(db_session(), current_actor(), instance_id))
 
 
 @blueprint.get("/<id:instance_id>/history")
@@ -57,7 +56,7 @@ def get_instance(instance_id: int) -> dict[str, Any]:
 @blueprint.doc(**SECURED)
 def get_history(instance_id: int) -> list[AuditEvent]:
     """流程实例的审计记录，按时间先后 (the instance's audit events, oldest first)"""
-    instance = _visible_instance(current_actor(), instance_id)
+    instance = visible_instance(db_session(), current_actor(), instance_id)
     return list(
         db_session().scalars(select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.seq))
     )
@@ -68,7 +67,7 @@ def get_history(instance_id: int) -> list[AuditEvent]:
 @blueprint.doc(**SECURED)
 def get_records(instance_id: int) -> list[StepRecord]:
     """流程实例的办理记录：每个步骤的日期和形成的材料 (the dated record of each step and its documents)"""
-    instance = _visible_instance(current_actor(), instance_id)
+    instance = visible_instance(db_session(), current_actor(), instance_id)
     return list(
         db_session().scalars(select(StepRecord).where(StepRecord.instance_id == instance.id).order_by(StepRecord.id))
     )
@@ -148,18 +147,9 @@ def _home_organization(actor: Actor) -> int:
     return organizations[0]
 
 
-def _visible_instance(actor: Actor, instance_id: int) -> ProcessInstance:
-    session = db_session()
-    instance = session.get(ProcessInstance, instance_id)
-    if instance is None or not may_see_instance(session, actor, instance):
-        # The same answer whether it does not exist or is not yours: ids leak nothing.
-        raise NotFound(f"流程实例不存在 (process instance {instance_id} not found)")
-    return instance
-
-
 def _instance_manager(instance_id: int) -> Actor:
     actor = current_actor()
-    instance = _visible_instance(actor, instance_id)
+    instance = visible_instance(db_session(), actor, instance_id)
     if not may_manage_instance(actor, instance):
         raise ApiError(403, "只有发起人、支部书记或管理员可以操作流程实例 (only the starter, the branch secretary or an admin)")
     return actor

@@ -20,9 +20,8 @@ from api.schemas import (
     TaskSchema,
 )
 from api.services import instance_service
-from engine.errors import NotFound
 from engine.models import Person, TaskStatus, UserTask
-from engine.policy import Actor, inbox_of, is_candidate, may_delegate_to, may_see_task, may_work_on, offered_to
+from engine.policy import Actor, inbox_of, is_candidate, may_delegate_to, may_work_on, offered_to, visible_task
 from engine.task_forms import task_form
 
 blueprint = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务 (the task inbox)")
@@ -54,7 +53,7 @@ def list_tasks(query: dict[str, Any]) -> dict[str, Any]:
 @blueprint.doc(**SECURED)
 def get_task(task_id: str) -> UserTask:
     """查看任务 (one task)"""
-    return _visible_task(current_actor(), task_id)
+    return visible_task(db_session(), current_actor(), task_id)
 
 
 @blueprint.get("/<task_id>/form")
@@ -62,7 +61,7 @@ def get_task(task_id: str) -> UserTask:
 @blueprint.doc(**SECURED)
 def get_task_form(task_id: str) -> dict[str, Any]:
     """任务表单：表单定义及其只读字段的值 (the task's form, and the values of its read-only fields)"""
-    task = _visible_task(current_actor(), task_id)
+    task = visible_task(db_session(), current_actor(), task_id)
     form = task_form(db_session(), current_app.extensions["wf_spec_cache"], task)
     return {
         "form_key": task.form_key,
@@ -78,7 +77,7 @@ def get_task_form(task_id: str) -> dict[str, Any]:
 def claim_task(body: dict[str, Any], task_id: str) -> UserTask:
     """认领任务 (claim a task)"""
     actor = current_actor()
-    task = _visible_task(actor, task_id)
+    task = visible_task(db_session(), actor, task_id)
     if task.assignee_id is None and not is_candidate(actor, task):
         raise ApiError(403, "您不是该任务的候选人 (you are not a candidate for this task)")
     return instance_service().claim(task_id, actor_id=actor.id, expected_version=body["expected_version"])
@@ -91,7 +90,7 @@ def claim_task(body: dict[str, Any], task_id: str) -> UserTask:
 def unclaim_task(body: dict[str, Any], task_id: str) -> UserTask:
     """退回认领 (give a claimed task back)"""
     actor = current_actor()
-    task = _visible_task(actor, task_id)
+    task = visible_task(db_session(), actor, task_id)
     if task.assignee_id not in (None, actor.id):
         raise ApiError(403, "只有认领人可以退回任务 (only the assignee can unclaim)")
     return instance_service().unclaim(task_id, actor_id=actor.id, expected_version=body["expected_version"])
@@ -104,7 +103,7 @@ def unclaim_task(body: dict[str, Any], task_id: str) -> UserTask:
 def delegate_task(body: dict[str, Any], task_id: str) -> UserTask:
     """转办任务 (delegate a task to another person)"""
     actor = current_actor()
-    task = _visible_task(actor, task_id)
+    task = visible_task(db_session(), actor, task_id)
     if not may_work_on(actor, task):
         raise ApiError(403, "只有认领人或候选人可以转办任务 (only the assignee or a candidate can delegate)")
     if not may_delegate_to(db_session(), task, db_session().get(Person, body["person_id"])):
@@ -124,7 +123,7 @@ def delegate_task(body: dict[str, Any], task_id: str) -> UserTask:
 def complete_task(body: dict[str, Any], task_id: str) -> UserTask:
     """办理任务：按表单校验提交的数据 (complete a task; the data is checked against its form)"""
     actor = current_actor()
-    task = _visible_task(actor, task_id)
+    task = visible_task(db_session(), actor, task_id)
     if (body["process_key"] not in (None, task.process_key)) or (body["instance_id"] not in (None, task.instance_id)):
         raise ApiError(
             422, "该任务属于另一个流程 (the task belongs to another process or instance)",
@@ -136,13 +135,6 @@ def complete_task(body: dict[str, Any], task_id: str) -> UserTask:
         task_id, body["data"], actor_id=actor.id, expected_version=body["expected_version"]
     )
     return db_session().get(UserTask, task_id)
-
-
-def _visible_task(actor: Actor, task_id: str) -> UserTask:
-    task = db_session().get(UserTask, task_id)
-    if task is None or not may_see_task(actor, task):
-        raise NotFound(f"任务不存在 (task {task_id} not found)")
-    return task
 
 
 def _visible_to(actor: Actor, scope: str) -> Select[tuple[UserTask]]:
