@@ -12,8 +12,8 @@ from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
-from engine.organizations import organization_subtree
 from engine.models import Organization, Person, ProcessInstance, Role, RoleAssignment, UserTask
+from engine.organizations import organization_subtree
 
 
 @dataclass(frozen=True)
