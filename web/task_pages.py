@@ -63,10 +63,9 @@ def task(actor: Actor, task_id: str) -> ResponseReturnValue:
 def complete(actor: Actor, task_id: str) -> ResponseReturnValue:
     row = visible_task(db_session(), actor, task_id)
     form = task_form(db_session(), _specs(), row)
-    if not TaskActionForm().validate_on_submit():
-        return _page(actor, row, form, request.form, {}, "请求已过期，请重新提交 (the form expired; please submit again)", 400)
-    if row.status != TaskStatus.OPEN or not may_work_on(actor, row):
-        return _page(actor, row, form, request.form, {}, "您不能办理该任务 (you may not complete this task)", 403)
+    refused = _refused(actor, row, form, _may_act(actor, row), "您不能办理该任务 (you may not complete this task)", request.form)
+    if refused is not None:
+        return refused
     submission = submission_from_post(form.definition, request.form) if form.definition is not None else {}
     try:
         instance_service().complete_task(task_id, submission, actor_id=actor.id)
@@ -74,8 +73,7 @@ def complete(actor: Actor, task_id: str) -> ResponseReturnValue:
         db_session().rollback()
         return _page(actor, row, form, request.form, rejected.errors, "提交的数据有误，请按提示修改 (please correct the fields marked below)", 422)
     except Conflict as conflict:
-        db_session().rollback()
-        return _page(actor, row, task_form(db_session(), _specs(), row), {}, {}, conflict.message, 409)
+        return _conflict(actor, row, conflict)
     flash(f"已办理：{row.name} (completed: {row.name})")
     return redirect(url_for("web.home"))
 
@@ -100,10 +98,9 @@ def delegate(actor: Actor, task_id: str) -> ResponseReturnValue:
     """Hand the task to another of its candidates (转办)."""
     row = visible_task(db_session(), actor, task_id)
     form = task_form(db_session(), _specs(), row)
-    if not TaskActionForm().validate_on_submit():
-        return _page(actor, row, form, {}, {}, "请求已过期，请重新提交 (the form expired; please submit again)", 400)
-    if row.status != TaskStatus.OPEN or not may_work_on(actor, row):
-        return _page(actor, row, form, {}, {}, "只有认领人或候选人可以转办任务 (only the assignee or a candidate can delegate)", 403)
+    refused = _refused(actor, row, form, _may_act(actor, row), "只有认领人或候选人可以转办任务 (only the assignee or a candidate can delegate)")
+    if refused is not None:
+        return refused
     person_id = request.form.get("person_id", "")
     delegate_to = db_session().get(Person, int(person_id)) if person_id.isdigit() else None
     if delegate_to is None or delegate_to.id == actor.id or not may_delegate_to(db_session(), row, delegate_to):
@@ -111,8 +108,7 @@ def delegate(actor: Actor, task_id: str) -> ResponseReturnValue:
     try:
         instance_service().delegate(task_id, delegate_to.id, actor_id=actor.id)
     except Conflict as conflict:
-        db_session().rollback()
-        return _page(actor, row, task_form(db_session(), _specs(), row), {}, {}, conflict.message, 409)
+        return _conflict(actor, row, conflict)
     flash(f"已转办给{delegate_to.display_name}：{row.name} (delegated)")
     return redirect(url_for("web.home"))
 
@@ -120,21 +116,40 @@ def delegate(actor: Actor, task_id: str) -> ResponseReturnValue:
 def _assignment(actor: Actor, task_id: str, claiming: bool) -> ResponseReturnValue:
     row = visible_task(db_session(), actor, task_id)
     form = task_form(db_session(), _specs(), row)
-    if not TaskActionForm().validate_on_submit():
-        return _page(actor, row, form, {}, {}, "请求已过期，请重新提交 (the form expired; please submit again)", 400)
     allowed = _may_claim(actor, row) if claiming else _may_unclaim(actor, row)
-    if not allowed:
-        return _page(actor, row, form, {}, {}, "您不能认领或退回该任务 (you may not claim or give back this task)", 403)
+    refused = _refused(actor, row, form, allowed, "您不能认领或退回该任务 (you may not claim or give back this task)")
+    if refused is not None:
+        return refused
     try:
         if claiming:
             instance_service().claim(task_id, actor_id=actor.id)
         else:
             instance_service().unclaim(task_id, actor_id=actor.id)
     except Conflict as conflict:
-        db_session().rollback()
-        return _page(actor, row, task_form(db_session(), _specs(), row), {}, {}, conflict.message, 409)
+        return _conflict(actor, row, conflict)
     flash(f"已认领：{row.name} (claimed)" if claiming else f"已退回：{row.name} (given back)")
     return redirect(url_for("task_pages.task", task_id=task_id))
+
+
+def _refused(
+    actor: Actor, row: UserTask, form: TaskForm, allowed: bool, refusal: str, values: Any = None
+) -> ResponseReturnValue | None:
+    """What every task command from the page checks first: its CSRF token, then who may act."""
+    if not TaskActionForm().validate_on_submit():
+        return _page(actor, row, form, values or {}, {}, "请求已过期，请重新提交 (the form expired; please submit again)", 400)
+    if not allowed:
+        return _page(actor, row, form, values or {}, {}, refusal, 403)
+    return None
+
+
+def _conflict(actor: Actor, row: UserTask, conflict: Conflict) -> ResponseReturnValue:
+    """Someone else acted on the task first: show it as it is now, with why nothing was done."""
+    db_session().rollback()
+    return _page(actor, row, task_form(db_session(), _specs(), row), {}, {}, conflict.message, 409)
+
+
+def _may_act(actor: Actor, row: UserTask) -> bool:
+    return row.status == TaskStatus.OPEN and may_work_on(actor, row)
 
 
 def _may_claim(actor: Actor, row: UserTask) -> bool:
@@ -158,7 +173,7 @@ def _page(
     instance = session.get(ProcessInstance, row.instance_id)
     assert instance is not None  # a task row always has its instance (foreign key)
     earlier = _earlier_steps(instance) if may_see_instance(session, actor, instance) else []
-    workable = row.status == TaskStatus.OPEN and may_work_on(actor, row)
+    workable = _may_act(actor, row)
     answer_given = (
         _answers(form.definition, row.completion_data, display_names(_people_named(form.definition, row.completion_data)))
         if row.completion_data else []
