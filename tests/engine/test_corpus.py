@@ -1,11 +1,11 @@
-"""Every real-world file in the shared corpus deploys or is refused cleanly; none crashes the loader.
+"""Every real-world file in the corpus deploys or is refused cleanly; none crashes the loader.
 
-The corpus lives outside the repository (`../shared/corpus`, or `WF_CORPUS_DIR`). Its absence is a
-failure, not a skip: a green run must mean the corpus was actually read.
+The corpus is a copy kept in the repository (`tests/data/corpus/`, with its licences and
+attribution), so a fresh clone tests itself. Its absence is a failure, not a skip: a green run must
+mean the corpus was actually read.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -16,11 +16,8 @@ from engine.bpmn.loading import LoadedProcess, load_process_package
 from engine.errors import DeploymentRefused, DeployProblem
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-CORPUS_DIR = Path(os.environ.get("WF_CORPUS_DIR") or REPO_ROOT / ".." / "shared" / "corpus").resolve()
-MISSING_CORPUS = (
-    f"BPMN corpus not found at {CORPUS_DIR}: set WF_CORPUS_DIR to the directory holding "
-    "miwg/ and camunda/ (see ../shared/corpus/README.md)"
-)
+CORPUS_DIR = REPO_ROOT / "tests" / "data" / "corpus"
+MISSING_CORPUS = f"BPMN corpus not found at {CORPUS_DIR}: the repository's copy (see its README.md) is missing"
 
 # Files that only make sense together: the package a user would upload, and its process key.
 PACKAGES: dict[str, tuple[tuple[str, ...], str | None]] = {
