@@ -34,7 +34,7 @@ from api.routes import (
     tasks,
 )
 from engine.clock import SYSTEM_CLOCK
-from engine.spec_cache import SpecCache
+from engine.definitions.spec_cache import SpecCache
 
 
 class IdConverter(BaseConverter):

@@ -5,8 +5,8 @@ from flask import current_app, g, request
 
 from api.database import db_session
 from api.errors import ApiError
-from engine.accounts import person_for_token
-from engine.policy import Actor, load_actor
+from engine.people.accounts import person_for_token
+from engine.people.permissions import Actor, load_actor
 
 BEARER_SCHEME = {"type": "http", "scheme": "bearer"}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import current_app
 
 from api.database import db_session
-from engine.doorbell import SILENT_DOORBELL, RedisDoorbell
-from engine.instance_service import InstanceService
+from engine.timers.doorbell import SILENT_DOORBELL, RedisDoorbell
+from engine.instances.service import InstanceService
 
 
 def instance_service() -> InstanceService:

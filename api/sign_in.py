@@ -8,8 +8,8 @@ from sqlalchemy import delete, func, select
 
 from api.database import db_session
 from api.errors import ApiError
-from engine.accounts import AccountLocked, authenticate
-from engine.demo import DEMO_PEOPLE
+from engine.people.accounts import AccountLocked, authenticate
+from engine.party.demo_organization import DEMO_PEOPLE
 from engine.models import FailedLogin, Person
 
 WRONG = "用户名或密码错误 (wrong username or password)"

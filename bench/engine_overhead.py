@@ -32,11 +32,11 @@ from SpiffWorkflow.task import TaskState  # noqa: E402
 from sqlalchemy import bindparam, select  # noqa: E402
 
 from engine.db import make_engine, make_session_factory  # noqa: E402
-from engine.deployment import deploy  # noqa: E402
-from engine.instance_service import InstanceService  # noqa: E402
+from engine.definitions.deployment import deploy  # noqa: E402
+from engine.instances.service import InstanceService  # noqa: E402
 from engine.models import Organization, OrganizationKind, TaskStatus, UserTask  # noqa: E402
 from engine.schema import upgrade_to_head  # noqa: E402
-from engine.serialization import spec_from_json, spec_to_json, state_from_json, state_to_json  # noqa: E402
+from engine.instances.serialization import spec_from_json, spec_to_json, state_from_json, state_to_json  # noqa: E402
 
 PROCESS = Path(__file__).parent / "fixtures" / "three_approvals.bpmn"
 SUBMISSIONS = ({"title": "党费收缴使用情况"}, {"outcome": "pass"}, {"approved": True})

@@ -30,12 +30,12 @@ from sqlalchemy import func, select  # noqa: E402
 
 from engine.clock import SYSTEM_CLOCK  # noqa: E402
 from engine.db import make_engine, make_session_factory, normalize_url  # noqa: E402
-from engine.deployment import deploy  # noqa: E402
-from engine.doorbell import RedisDoorbell  # noqa: E402
-from engine.instance_service import InstanceService  # noqa: E402
+from engine.definitions.deployment import deploy  # noqa: E402
+from engine.timers.doorbell import RedisDoorbell  # noqa: E402
+from engine.instances.service import InstanceService  # noqa: E402
 from engine.models import AuditEvent, Organization, OrganizationKind, Timer, TimerState  # noqa: E402
 from engine.schema import upgrade_to_head  # noqa: E402
-from engine.timer_delivery import LOOKAHEAD  # noqa: E402
+from engine.timers.delivery import LOOKAHEAD  # noqa: E402
 
 PROCESS = Path(__file__).parent / "fixtures" / "timer_at.bpmn"
 QUEUE = "wf-bench"
@@ -70,9 +70,9 @@ def _run(options: argparse.Namespace, database_url: str, redis_url: str, scratch
     window_start = _create_instances(sessions, connection, branch_id, options)
     env = {**os.environ, "DATABASE_URL": normalize_url(database_url), "REDIS_URL": redis_url, "WF_QUEUE": QUEUE,
            "WF_INSTANCE_DIR": str(scratch)}
-    children = [_spawn([sys.executable, "-m", "engine.timer_daemon"], env)]
+    children = [_spawn([sys.executable, "-m", "engine.timers.daemon"], env)]
     children += [
-        _spawn([sys.executable, "-m", "rq.cli", "worker", "--worker-class", "engine.jobs.TimerWorker", "--url", redis_url,
+        _spawn([sys.executable, "-m", "rq.cli", "worker", "--worker-class", "engine.timers.jobs.TimerWorker", "--url", redis_url,
                 "--path", str(ROOT), "--name", f"bench-{i}-{os.getpid()}", QUEUE], env)
         for i in range(options.workers)
     ]

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from api import create_app
 from api.database import dispose_database
 from engine.clock import FrozenClock
-from engine.demo import DemoOrganization, seed_demo
+from engine.party.demo_organization import DemoOrganization, seed_demo
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
 from api.database import db_session
-from engine.appraisal_ballot import GRADE_TITLES, GRADES, cast_ballot_and_commit, view_ballot, visible_ballot
+from processes.democratic_appraisal.ballot import GRADE_TITLES, GRADES, cast_ballot_and_commit, view_ballot, visible_ballot
 from engine.errors import Conflict, SubmissionRejected
 from engine.models import AppraisalBallot
-from engine.policy import Actor
+from engine.people.permissions import Actor
 from web.browser_session import signed_in_page
 from web.display import display_names
 

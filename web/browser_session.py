@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 
 from api.database import db_session
 from engine.models import Person
-from engine.policy import Actor, load_actor
+from engine.people.permissions import Actor, load_actor
 
 
 def signed_in() -> Person | None:

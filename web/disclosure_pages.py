@@ -10,7 +10,7 @@ from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from api.database import db_session
-from engine.disclosures import leave_opinion, readable_disclosures
+from processes.disclosure_review.disclosures import leave_opinion, readable_disclosures
 from engine.errors import NotFound
 from engine.models import Disclosure, DisclosureScope, DisclosureStatus, Organization
 from web.browser_session import signed_in

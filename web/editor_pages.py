@@ -16,10 +16,10 @@ from wtforms import ValidationError
 from api.database import db_session
 from api.errors import ApiError
 from engine.bpmn.diagram_layout import with_diagram
-from engine.deployment import deploy, form_library_from, latest_versions, main_model_file
+from engine.definitions.deployment import deploy, form_library_from, latest_versions, main_model_file
 from engine.errors import DeploymentRefused, NotFound
 from engine.models import ProcessDefinition
-from engine.policy import Actor, may_deploy
+from engine.people.permissions import Actor, may_deploy
 from web.browser_session import signed_in_actor, signed_in_page
 from web.display import display_names, named
 

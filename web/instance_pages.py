@@ -20,7 +20,7 @@ from api.services import instance_service
 from engine.audit import altered_events, verify_chain
 from engine.errors import Conflict, InvalidCommand
 from engine.models import AuditEvent, Organization, ProcessInstance, TaskStatus, UserTask
-from engine.policy import Actor, may_manage_instance, may_read_audit, visible_instance
+from engine.people.permissions import Actor, may_manage_instance, may_read_audit, visible_instance
 from web.browser_session import signed_in_page
 from web.display import change_lines, display_names, event_title, named
 

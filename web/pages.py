@@ -11,11 +11,11 @@ from wtforms.validators import DataRequired, Length
 from api.database import db_session
 from api.errors import ApiError
 from api.sign_in import check_credentials
-from engine.appraisal_ballot import ballots_awaiting
-from engine.deployment import latest_versions
+from processes.democratic_appraisal.ballot import ballots_awaiting
+from engine.definitions.deployment import latest_versions
 from engine.models import TaskStatus, UserTask
-from engine.notifications import mark_read, notifications_of
-from engine.policy import Actor, inbox_of, may_deploy, may_read_audit, may_start_anywhere
+from engine.people.notifications import mark_read, notifications_of
+from engine.people.permissions import Actor, inbox_of, may_deploy, may_read_audit, may_start_anywhere
 from web.browser_session import signed_in_page
 from web.pipeline_pages import followed_organizations
 

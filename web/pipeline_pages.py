@@ -10,8 +10,8 @@ from api.database import db_session
 from api.errors import ApiError
 from engine.errors import NotFound
 from engine.models import Organization
-from engine.pipeline import read_pipeline
-from engine.policy import Actor, may_follow_cases
+from processes.member_development.pipeline import read_pipeline
+from engine.people.permissions import Actor, may_follow_cases
 from web.browser_session import signed_in_page
 
 blueprint = Blueprint("pipeline_pages", __name__, template_folder="templates")

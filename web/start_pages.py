@@ -13,10 +13,10 @@ from wtforms.validators import DataRequired, Length, Optional
 from api.database import db_session
 from api.errors import ApiError
 from api.services import instance_service
-from engine.deployment import latest_versions
+from engine.definitions.deployment import latest_versions
 from engine.errors import Conflict, InvalidCommand, NotFound
 from engine.models import Organization, TaskStatus, UserTask
-from engine.policy import Actor, may_work_on, start_scope
+from engine.people.permissions import Actor, may_work_on, start_scope
 from web.browser_session import signed_in_page
 
 blueprint = Blueprint("start_pages", __name__, template_folder="templates")

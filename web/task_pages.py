@@ -16,8 +16,8 @@ from api.database import db_session
 from api.services import instance_service
 from engine.errors import Conflict, SubmissionRejected
 from engine.models import Person, ProcessInstance, TaskStatus, UserTask
-from engine.organizations import people_of
-from engine.policy import (
+from engine.people.organizations import people_of
+from engine.people.permissions import (
     Actor,
     candidates_of,
     is_candidate,
@@ -26,8 +26,8 @@ from engine.policy import (
     may_work_on,
     visible_task,
 )
-from engine.spec_cache import SpecCache
-from engine.task_forms import TaskForm, task_form
+from engine.definitions.spec_cache import SpecCache
+from engine.instances.task_forms import TaskForm, task_form
 from forms import FormDefinition
 from forms.validation import SCHEMA_ERRORS
 from web.browser_session import signed_in_page

@@ -151,7 +151,7 @@ def _supervise(settings: Settings, stop_request: StopRequest, started: float) ->
 
 def _start_services(settings: Settings, env: dict[str, str]) -> list[Child]:
     worker = spawn("RQ 工作进程", "RQ worker", [
-        sys.executable, "-m", "rq.cli", "worker", "--with-scheduler", "--worker-class", "engine.jobs.TimerWorker",
+        sys.executable, "-m", "rq.cli", "worker", "--with-scheduler", "--worker-class", "engine.timers.jobs.TimerWorker",
         "--url", env["REDIS_URL"], "--path", str(PROJECT_ROOT), settings.config["RQ_QUEUE"],
     ], env=env, cwd=PROJECT_ROOT)
     web = spawn("Web 服务器", "web server", [
@@ -159,7 +159,7 @@ def _start_services(settings: Settings, env: dict[str, str]) -> list[Child]:
         "--worker-class", "gthread", "--workers", "1", "--threads", "4", "--graceful-timeout", "5",
         "--access-logfile", "-", "--error-logfile", "-", "--chdir", str(PROJECT_ROOT), "api:create_app()",
     ], env=env, cwd=PROJECT_ROOT)
-    delivery = spawn("定时器投递", "timer delivery", [sys.executable, "-m", "engine.timer_daemon"], env=env, cwd=PROJECT_ROOT)
+    delivery = spawn("定时器投递", "timer delivery", [sys.executable, "-m", "engine.timers.daemon"], env=env, cwd=PROJECT_ROOT)
     return [web, worker, delivery]
 
 

@@ -13,9 +13,9 @@ from api.launcher import LauncherError, say
 from engine.calendar import seed_from_package
 from engine.clock import SYSTEM_CLOCK
 from engine.db import make_engine, make_session_factory, normalize_url
-from engine.demo import DEMO_PASSWORD, DEMO_PEOPLE, database_is_empty, seed_demo
-from engine.demo_cases import seed_development_cases
-from engine.deployment import deploy_directory
+from engine.party.demo_organization import DEMO_PASSWORD, DEMO_PEOPLE, database_is_empty, seed_demo
+from processes.member_development.demo_cases import seed_development_cases
+from engine.definitions.deployment import deploy_directory
 from engine.errors import DeploymentRefused
 from engine.schema import upgrade_to_head
 

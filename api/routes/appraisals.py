@@ -14,7 +14,7 @@ from api.auth import authenticate_request, current_actor
 from api.database import db_session
 from api.errors import ApiError
 from api.schemas import StrictSchema
-from engine.appraisal_ballot import cast_ballot_and_commit, view_ballot, visible_ballot
+from processes.democratic_appraisal.ballot import cast_ballot_and_commit, view_ballot, visible_ballot
 
 blueprint = Blueprint("appraisals", __name__, url_prefix="/api/v1/appraisals", description="民主评议党员 (democratic appraisal)")
 blueprint.before_request(authenticate_request)

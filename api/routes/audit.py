@@ -14,7 +14,7 @@ from api.errors import ApiError
 from api.schemas import AuditEventSchema, StrictSchema, VerifyResponse
 from engine.audit import ChainVerification, verify_chain
 from engine.models import AuditEvent
-from engine.policy import may_read_audit
+from engine.people.permissions import may_read_audit
 
 blueprint = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="审计 (audit)")
 blueprint.before_request(authenticate_request)

@@ -11,7 +11,7 @@ from api.database import db_session
 from api.schemas import TokenRequest, TokenResponse
 from api.auth import authenticate_request
 from api.sign_in import check_credentials
-from engine.accounts import issue_token, revoke_token
+from engine.people.accounts import issue_token, revoke_token
 
 blueprint = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录与令牌 (sign-in and tokens)")
 

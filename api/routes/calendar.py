@@ -13,7 +13,7 @@ from api.database import db_session
 from api.errors import ApiError
 from api.schemas import StrictSchema
 from engine.calendar import WorkCalendar, set_day
-from engine.policy import may_change_calendar
+from engine.people.permissions import may_change_calendar
 
 blueprint = Blueprint("calendar", __name__, url_prefix="/api/v1/calendar", description="工作日历 (working-day calendar)")
 blueprint.before_request(authenticate_request)

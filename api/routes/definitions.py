@@ -13,9 +13,9 @@ from api.auth import authenticate_request, current_actor
 from api.database import db_session
 from api.errors import ApiError
 from api.schemas import DefinitionSchema, DeployForm, DeploymentResponse
-from engine.deployment import deploy, form_library_from
+from engine.definitions.deployment import deploy, form_library_from
 from engine.models import ProcessDefinition
-from engine.policy import may_deploy
+from engine.people.permissions import may_deploy
 
 blueprint = Blueprint(
     "definitions", __name__, url_prefix="/api/v1/process-definitions", description="流程定义 (process definitions)"

@@ -12,7 +12,7 @@ from api.auth import authenticate_if_present
 from api.database import db_session
 from api.errors import ApiError
 from api.schemas import DisclosureSchema, OpinionRequest, OpinionSchema
-from engine.disclosures import leave_opinion, readable_disclosures
+from processes.disclosure_review.disclosures import leave_opinion, readable_disclosures
 from engine.errors import NotFound
 from engine.models import Disclosure, DisclosureOpinion, DisclosureScope
 

@@ -13,8 +13,8 @@ from api.errors import ApiError
 from api.schemas import AuditEventSchema, InstanceCommandRequest, InstanceSchema, StartInstanceRequest, StepRecordSchema
 from api.services import instance_service
 from engine.models import AuditEvent, ProcessInstance, StepRecord, TaskStatus, UserTask
-from engine.policy import Actor, may_manage_instance, may_start_in, visible_instance
-from engine.timers import pending_timers
+from engine.people.permissions import Actor, may_manage_instance, may_start_in, visible_instance
+from engine.timers.projection import pending_timers
 
 blueprint = Blueprint(
     "instances", __name__, url_prefix="/api/v1/process-instances", description="流程实例 (process instances)"

@@ -11,8 +11,8 @@ from api.auth import authenticate_request, current_actor
 from api.database import db_session
 from api.schemas import StrictSchema
 from engine.models import Notification
-from engine.notifications import mark_read as mark_notification_read
-from engine.notifications import notifications_of
+from engine.people.notifications import mark_read as mark_notification_read
+from engine.people.notifications import notifications_of
 
 blueprint = Blueprint(
     "notifications", __name__, url_prefix="/api/v1/notifications", description="提醒与通知 (reminders and notices)"

@@ -17,10 +17,10 @@ from engine.audit import append_event
 from engine.calendar.due_rules import to_beijing_date
 from engine.errors import NotFound
 from engine.models import Organization
-from engine.pipeline import read_pipeline
-from engine.policy import may_choose_rule_sets, may_follow_cases
-from engine.rule_set_choice import choose_version
-from engine.rule_sets import available_versions, load_rule_set, version_in_force
+from processes.member_development.pipeline import read_pipeline
+from engine.people.permissions import may_choose_rule_sets, may_follow_cases
+from engine.procedures.rule_set_choice import choose_version
+from engine.procedures.rule_sets import available_versions, load_rule_set, version_in_force
 
 blueprint = Blueprint(
     "organizations", __name__, url_prefix="/api/v1/organizations", description="组织：发展党员进度、规则版本 (organisations)"

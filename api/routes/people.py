@@ -15,7 +15,7 @@ from api.database import db_session
 from engine.audit import append_event
 from engine.errors import NotFound
 from engine.models import Person, RoleAssignment
-from engine.policy import may_read_person
+from engine.people.permissions import may_read_person
 
 blueprint = Blueprint("people", __name__, url_prefix="/api/v1/people", description="人员 (people)")
 blueprint.before_request(authenticate_request)

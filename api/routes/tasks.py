@@ -21,8 +21,8 @@ from api.schemas import (
 )
 from api.services import instance_service
 from engine.models import Person, TaskStatus, UserTask
-from engine.policy import Actor, inbox_of, is_candidate, may_delegate_to, may_work_on, offered_to, visible_task
-from engine.task_forms import task_form
+from engine.people.permissions import Actor, inbox_of, is_candidate, may_delegate_to, may_work_on, offered_to, visible_task
+from engine.instances.task_forms import task_form
 
 blueprint = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务 (the task inbox)")
 blueprint.before_request(authenticate_request)

@@ -9,8 +9,8 @@ from typing import Any
 from SpiffWorkflow.bpmn.script_engine import TaskDataEnvironment
 
 from engine.errors import ScriptRejected
-from engine.scripting.guards import HELPERS, SAFE_BUILTINS, STATIC_GUARDS, deadline_checker
-from engine.scripting.policy import Mode, compile_script
+from engine.scripting.restricted_names import HELPERS, SAFE_BUILTINS, STATIC_GUARDS, deadline_checker
+from engine.scripting.compile_policy import Mode, compile_script
 from engine.scripting.violations import SandboxViolation, bilingual
 
 

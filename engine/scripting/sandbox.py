@@ -17,8 +17,8 @@ from SpiffWorkflow.task import Task
 
 from engine.errors import ScriptRejected
 from engine.scripting.environment import SandboxEnvironment
-from engine.scripting.guards import HELPERS, SAFE_BUILTINS
-from engine.scripting.policy import FORBIDDEN_CALLS, SCRIPT_FILENAME, check_script
+from engine.scripting.restricted_names import HELPERS, SAFE_BUILTINS
+from engine.scripting.compile_policy import FORBIDDEN_CALLS, SCRIPT_FILENAME, check_script
 from engine.scripting.violations import bilingual
 
 __all__ = ["DEFAULT_TIME_LIMIT_S", "SandboxedScriptEngine", "check_script"]

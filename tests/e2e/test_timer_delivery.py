@@ -10,11 +10,11 @@ import redis
 from sqlalchemy import func, select
 
 from engine.clock import SYSTEM_CLOCK
-from engine.doorbell import RedisDoorbell
-from engine.instance_service import InstanceService
+from engine.timers.doorbell import RedisDoorbell
+from engine.instances.service import InstanceService
 from engine.models import AuditEvent, Timer, TimerState, UserTask, TaskStatus
-from engine.spec_cache import SpecCache
-from engine.timer_delivery import TimerDelivery, sole_deliverer
+from engine.definitions.spec_cache import SpecCache
+from engine.timers.delivery import TimerDelivery, sole_deliverer
 from tests.e2e.conftest import kill_group, wait_until
 from tests.engine.conftest import deploy_fixture
 
@@ -156,6 +156,6 @@ def test_two_deliverers_at_once_ring_nothing_twice(
 
 
 def delivery_key(queue_name: str) -> str:
-    from engine.doorbell import due_key
+    from engine.timers.doorbell import due_key
 
     return due_key(queue_name)

@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy.orm import Session
 
 from engine.clock import FrozenClock
-from engine.deployment import deploy
-from engine.instance_service import InstanceService
+from engine.definitions.deployment import deploy
+from engine.instances.service import InstanceService
 from engine.models import Organization, OrganizationKind, Person, Role, RoleAssignment
-from engine.spec_cache import SpecCache
+from engine.definitions.spec_cache import SpecCache
 from tests.conftest import FIXTURES
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.branch_meeting import Ballot, ExcludedMember, Exclusion, Tally, VoteInvalid, decide
+from engine.party.branch_meeting import Ballot, ExcludedMember, Exclusion, Tally, VoteInvalid, decide
 
 MEMBERS = list(range(1, 11))  # ten full members
 

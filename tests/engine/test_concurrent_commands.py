@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from engine.audit import verify_chain
 from engine.errors import Conflict
-from engine.instance_service import InstanceService
+from engine.instances.service import InstanceService
 from engine.models import AuditEvent, ProcessInstance, TaskStatus, UserTask
-from engine.spec_cache import SpecCache
+from engine.definitions.spec_cache import SpecCache
 from tests.engine.conftest import deploy_fixture
 
 CONTENDERS = 4

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine.deployment import deploy
+from engine.definitions.deployment import deploy
 from engine.errors import DeploymentRefused
 from engine.models import AuditEvent, ProcessDefinition, TaskStatus, UserTask
 from tests.engine.conftest import read_fixture

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from engine.calendar import DueDataInvalid, DueRuleInvalid, WorkCalendar
-from engine.due_rule_text import check_due_rule_text, resolve_due_rule
+from engine.procedures.due_rule_text import check_due_rule_text, resolve_due_rule
 
 
 def test_a_calendar_period_from_a_date_in_the_task_data():

@@ -9,9 +9,9 @@ import pytest
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.task import TaskState
 
-from engine.execution import reached_end_event
+from engine.instances.execution import reached_end_event
 from engine.scripting.sandbox import SandboxedScriptEngine
-from engine.serialization import state_from_json
+from engine.instances.serialization import state_from_json
 from tests.conftest import FIXTURES
 
 FROZEN = sorted((FIXTURES / "frozen").glob("review_loop_serializer_*.json"))

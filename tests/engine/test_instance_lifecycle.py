@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import Conflict, InvalidCommand, NotFound, SubmissionRejected
-from engine.instance_service import InstanceService
-from engine.spec_cache import SpecCache
+from engine.instances.service import InstanceService
+from engine.definitions.spec_cache import SpecCache
 from engine.models import AuditEvent, InstanceStatus, TaskStatus, UserTask
 from tests.engine.conftest import deploy_fixture
 

@@ -6,10 +6,10 @@ from sqlalchemy import select
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from engine.execution import detect_silent_stop, reached_end_event
-from engine.instance_service import InstanceService
+from engine.instances.execution import detect_silent_stop, reached_end_event
+from engine.instances.service import InstanceService
 from engine.models import AuditEvent, Incident, InstanceStatus
-from engine.spec_cache import SpecCache
+from engine.definitions.spec_cache import SpecCache
 from tests.conftest import FIXTURES
 from tests.engine.conftest import deploy_fixture
 

@@ -6,7 +6,7 @@ import pytest
 from engine.audit import verify_chain
 from engine.errors import Conflict, InvalidCommand, NotFound
 from engine.models import AuditEvent, OrganizationKind, Role
-from engine.organizations import create_organization, create_person, grant_role, roles_of
+from engine.people.organizations import create_organization, create_person, grant_role, roles_of
 
 
 def test_a_full_tree_can_be_built_and_walked_upwards(session, clock):

@@ -7,7 +7,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from engine.models import Incident, ProcessInstance, TaskStatus, UserTask
-from engine.row_writes import insert_rows, write_changed
+from engine.instances.row_writes import insert_rows, write_changed
 from tests.engine.conftest import deploy_fixture
 
 OWN_ROWS = (ProcessInstance, UserTask)

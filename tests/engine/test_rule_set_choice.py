@@ -5,10 +5,10 @@ from datetime import date
 
 import pytest
 
-from engine.due_rule_text import resolve_due_rule
+from engine.procedures.due_rule_text import resolve_due_rule
 from engine.errors import InvalidCommand, NotFound
-from engine.rule_set_choice import choose_version
-from engine.rule_sets import version_in_force
+from engine.procedures.rule_set_choice import choose_version
+from engine.procedures.rule_sets import version_in_force
 
 
 @pytest.mark.parametrize(

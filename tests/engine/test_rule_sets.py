@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 
 from engine.calendar import WorkCalendar, parse_due_rule, seed_from_package
-from engine.rule_sets import RuleSetInvalid, as_fraction, available_versions, load_rule_set, parse_rule_set
+from engine.procedures.rule_sets import RuleSetInvalid, as_fraction, available_versions, load_rule_set, parse_rule_set
 
 
 def test_both_regulation_versions_load_and_every_rule_cites_its_article():

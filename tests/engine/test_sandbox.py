@@ -24,7 +24,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.errors import ScriptRejected
 from engine.scripting import DEFAULT_TIME_LIMIT_S, SandboxedScriptEngine, check_script
-from engine.scripting.policy import compile_script
+from engine.scripting.compile_policy import compile_script
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sandbox"
 HOSTNAME = Path("/etc/hostname")

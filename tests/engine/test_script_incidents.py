@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from engine.bpmn.loading import load_process_package
-from engine.deployment import deploy
+from engine.definitions.deployment import deploy
 from engine.errors import DeploymentRefused
 from engine.models import Incident, InstanceStatus, ProcessDefinition
-from engine.serialization import SERIALIZER_VERSION, spec_to_json
+from engine.instances.serialization import SERIALIZER_VERSION, spec_to_json
 from tests.conftest import FIXTURES
 
 TEMPLATE = (FIXTURES / "sandbox" / "script_task.bpmn").read_text(encoding="utf-8")

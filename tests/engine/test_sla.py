@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from engine.calendar import seed_from_package
 from engine.models import AuditEvent, Notification, TaskStatus, Timer, TimerKind, TimerState, UserTask
-from engine.policy import is_candidate, load_actor
-from engine.timer_delivery import fire_due_timers
+from engine.people.permissions import is_candidate, load_actor
+from engine.timers.delivery import fire_due_timers
 from tests.engine.conftest import deploy_fixture
 
 

@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine.deployment import deploy
+from engine.definitions.deployment import deploy
 from engine.errors import Conflict, DeploymentRefused
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance, TaskStatus, Timer, TimerKind, TimerState, UserTask
-from engine.timer_delivery import fire_due_timers
+from engine.timers.delivery import fire_due_timers
 from tests.engine.conftest import deploy_fixture, read_fixture
 
 FIRST = datetime(2026, 10, 8, 1, 0)  # 09:00 in Beijing

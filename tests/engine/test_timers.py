@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine.instance_service import InstanceService
+from engine.instances.service import InstanceService
 from engine.models import AuditEvent, InstanceStatus, TaskStatus, Timer, TimerState, UserTask
-from engine.spec_cache import SpecCache
-from engine.timer_delivery import fire_due_timers
-from engine.timer_firing import FireOutcome
+from engine.definitions.spec_cache import SpecCache
+from engine.timers.delivery import fire_due_timers
+from engine.timers.firing import FireOutcome
 from tests.engine.conftest import deploy_fixture
 
 DURATIONS = {"cooling_off_period": "P1D", "reminder_after": "PT12H", "review_window": "P3D", "reminders": 0}

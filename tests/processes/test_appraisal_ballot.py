@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from engine.db import Base
 from engine.models import AuditEvent, ProcessInstance
-from engine.serialization import state_from_json
-from engine.spec_cache import SpecCache
+from engine.instances.serialization import state_from_json
+from engine.definitions.spec_cache import SpecCache
 from tests.processes.test_scenarios import PROCESSES, ScenarioPlayer
 from tests.web.test_sign_in import csrf_token, sign_in
 

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from engine.calendar import seed_from_package
-from engine.demo_cases import seed_development_cases
-from engine.deployment import deploy_directory
+from processes.member_development.demo_cases import seed_development_cases
+from engine.definitions.deployment import deploy_directory
 from engine.models import AuditEvent, Person
 from tests.web.test_sign_in import sign_in
 

@@ -21,9 +21,9 @@ from sqlalchemy import select
 from engine.calendar import seed_from_package
 from engine.calendar.seeding import publish_year
 from engine.clock import FrozenClock
-from engine.demo import DemoOrganization
+from engine.party.demo_organization import DemoOrganization
 from engine.models import MembershipStatus, PartyStanding, Person, ProcessInstance
-from engine.timer_delivery import fire_due_timers
+from engine.timers.delivery import fire_due_timers
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 BEIJING = timedelta(hours=8)

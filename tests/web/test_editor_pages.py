@@ -9,7 +9,7 @@ from lxml import etree
 from sqlalchemy import select
 
 from engine.bpmn.diagram_layout import BPMNDI
-from engine.deployment import main_model_file
+from engine.definitions.deployment import main_model_file
 from engine.models import ProcessDefinition
 from tests.web.test_sign_in import sign_in
 

@@ -10,7 +10,7 @@ import re
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from engine.deployment import main_model_file
+from engine.definitions.deployment import main_model_file
 from engine.models import ProcessDefinition, TaskStatus, UserTask
 from tests.processes.test_scenarios import PROCESSES, ScenarioPlayer
 from tests.web.test_task_pages import PLAN

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from engine.models import Organization, Person, ProcessInstance
-from engine.policy import load_actor, may_start_anywhere, may_start_in, start_scope
+from engine.people.permissions import load_actor, may_start_anywhere, may_start_in, start_scope
 from tests.web.test_sign_in import csrf_token, sign_in
 
 

@@ -1,0 +1,134 @@
+"""What a process package must satisfy beyond valid BPMN, checked before it is stored:
+
+- user tasks name a known role (by lane or property) and sensible properties;
+- every `form_key` has a form, in the package or in the form library;
+- every service task calls an operation the engine provides;
+- every script and condition compiles under the sandbox's policy.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from SpiffWorkflow.specs.base import TaskSpec
+
+from engine.bpmn.loading import LoadedProcess
+from engine.calendar import DueRuleInvalid
+from engine.procedures.due_rule_text import check_due_rule_text
+from engine.instances.start_limits import PERIODS
+from engine.procedures.step_guards import STEP_GUARDS, guard_names, load_step_guards
+from engine.errors import DeployProblem
+from engine.scripting.sandbox import check_script
+from engine.procedures.service_calls import SERVICE_HANDLERS, load_service_handlers
+from engine.instances.inbox_projection import lane_role
+from forms import FormDefinition
+
+CANDIDATE_ORGANIZATION_SCOPES = frozenset({"instance", "parent", "party_committee"})
+
+
+def package_problems(loaded: LoadedProcess, forms: Mapping[str, FormDefinition]) -> list[DeployProblem]:
+    load_service_handlers()
+    problems: list[DeployProblem] = []
+    for process in (loaded.spec, *loaded.subprocess_specs.values()):
+        file = getattr(process, "file", None)
+        for task_spec in process.task_specs.values():
+            problems.extend(_task_problems(file, task_spec, forms))
+    return problems
+
+
+def form_keys(loaded: LoadedProcess) -> set[str]:
+    keys = set()
+    for process in (loaded.spec, *loaded.subprocess_specs.values()):
+        for task_spec in process.task_specs.values():
+            key = _properties(task_spec).get("form_key")
+            if key:
+                keys.add(key)
+    return keys
+
+
+def _task_problems(file: str | None, task_spec: TaskSpec, forms: Mapping[str, FormDefinition]) -> Iterator[DeployProblem]:
+    if getattr(task_spec, "manual", False):
+        yield from _user_task_problems(file, task_spec, forms)
+    operation = getattr(task_spec, "operation_name", None)
+    if operation is not None and operation not in SERVICE_HANDLERS:
+        yield DeployProblem(
+            "unknown_service", f"引擎没有名为 {operation} 的服务 (no service task operation named {operation!r})",
+            file, task_spec.name,
+        )
+    period = _properties(task_spec).get("once_per")
+    if period is not None and period not in PERIODS:
+        yield DeployProblem(
+            "bad_property", f"once_per 只能是 {sorted(PERIODS)} (once_per must be one of {sorted(PERIODS)}, got {period!r})",
+            file, task_spec.name,
+        )
+    yield from _script_problems(file, task_spec)
+
+
+def _user_task_problems(file: str | None, task_spec: TaskSpec, forms: Mapping[str, FormDefinition]) -> Iterator[DeployProblem]:
+    element_id, properties, lane = task_spec.name, _properties(task_spec), task_spec.lane
+    role = properties.get("candidate_role")
+    if role is not None and lane_role(role) is None:
+        yield DeployProblem("unknown_role", f"未知角色 (unknown role): {role}", file, element_id)
+    if role is None and lane is not None and lane_role(lane) is None:
+        yield DeployProblem("unknown_role", f"泳道名称不是已知角色 (lane is not a known role): {lane}", file, element_id)
+    scope = properties.get("candidate_organization")
+    if scope is not None and scope not in CANDIDATE_ORGANIZATION_SCOPES:
+        yield DeployProblem(
+            "bad_property",
+            f"candidate_organization 只能是 {sorted(CANDIDATE_ORGANIZATION_SCOPES)} (got {scope!r})",
+            file, element_id,
+        )
+    priority = properties.get("priority")
+    if priority is not None and not priority.strip().lstrip("-").isdigit():
+        yield DeployProblem("bad_property", f"priority 必须是整数 (priority must be an integer): {priority!r}", file, element_id)
+    due_rule = properties.get("due_rule")
+    if due_rule is not None:
+        try:
+            check_due_rule_text(due_rule)
+        except DueRuleInvalid as invalid:
+            yield DeployProblem("bad_due_rule", str(invalid), file, element_id)
+    yield from _step_problems(file, element_id, properties)
+    form_key = properties.get("form_key")
+    if form_key is not None and form_key not in forms:
+        yield DeployProblem("missing_form", f"找不到表单 (no form named {form_key!r})", file, element_id)
+
+
+def _step_problems(file: str | None, element_id: str, properties: dict[str, str]) -> Iterator[DeployProblem]:
+    """The procedural properties of engine/step_guards.py: a numbered step, an earliest date, named guards."""
+    step = properties.get("step")
+    if step is not None and not step.isdigit():
+        yield DeployProblem("bad_property", f"step 必须是步骤序号 (step must be a step number): {step!r}", file, element_id)
+    earliest = properties.get("earliest")
+    if earliest is not None and not earliest.strip().isidentifier():
+        try:
+            check_due_rule_text(earliest)
+        except DueRuleInvalid as invalid:
+            yield DeployProblem("bad_property", f"earliest: {invalid}", file, element_id)
+    load_step_guards()
+    for name in guard_names(properties):
+        if name not in STEP_GUARDS:
+            yield DeployProblem(
+                "unknown_guard", f"引擎没有名为 {name} 的办理检查 (no step guard named {name!r})", file, element_id
+            )
+
+
+def _script_problems(file: str | None, task_spec: TaskSpec) -> Iterator[DeployProblem]:
+    sources: list[tuple[str, str]] = []
+    script = getattr(task_spec, "script", None)
+    if isinstance(script, str) and script.strip():
+        sources.append((script, "exec"))
+    for condition, _target in getattr(task_spec, "cond_task_specs", []) or []:
+        if isinstance(condition, str) and condition.strip():
+            sources.append((condition, "eval"))
+    for attribute in ("condition", "cardinality"):
+        expression = getattr(task_spec, attribute, None)
+        if isinstance(expression, str) and expression.strip():
+            sources.append((expression, "eval"))
+    for source, mode in sources:
+        message = check_script(source, mode)  # type: ignore[arg-type]
+        if message is not None:
+            yield DeployProblem("script_rejected", message, file, task_spec.name)
+
+
+def _properties(task_spec: TaskSpec) -> dict[str, str]:
+    extensions = getattr(task_spec, "extensions", None) or {}
+    return extensions.get("properties", {}) or {}

@@ -1,0 +1,1 @@
+"""Running instances: the instance service and its command base, execution, serialization, the inbox projection."""

@@ -1,0 +1,1 @@
+"""Party knowledge several processes share: branch-meeting votes, the demo organisation."""

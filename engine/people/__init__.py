@@ -1,0 +1,1 @@
+"""People: organisations, accounts, permissions (who may do what, where) and notifications."""

@@ -1,0 +1,1 @@
+"""The extension API process packages plug into: step guards, service calls and rule sets."""

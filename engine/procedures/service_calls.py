@@ -1,0 +1,74 @@
+"""Service tasks: BPMN `serviceTask`s whose operation is a Python function of the engine.
+
+A process calls e.g. `disclosure.publish`; the handler runs inside the command's transaction with
+the session, the instance and the evaluated parameters, and returns a JSON-able dict that lands in
+the task data under the task's result variable. Operation names are checked at deploy time.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine.audit import jsonable
+from engine.clock import Clock
+from engine.models import ProcessInstance
+from engine.scripting.sandbox import SandboxedScriptEngine
+
+
+# Starts another process in the instance's organisation within the running command's transaction:
+# (process key, data, business key) -> the new instance. Raises NotFound, writing nothing, when that
+# process is not deployed.
+ProcessStarter = Callable[[str, Mapping[str, Any], str | None], ProcessInstance]
+
+
+@dataclass(frozen=True)
+class ServiceCall:
+    session: Session
+    clock: Clock
+    instance: ProcessInstance
+    actor_id: int | None
+    params: Mapping[str, Any]
+    task_data: Mapping[str, Any]
+    start_process: ProcessStarter
+
+
+ServiceHandler = Callable[[ServiceCall], dict[str, Any]]
+SERVICE_HANDLERS: dict[str, ServiceHandler] = {}
+
+
+def service_task(name: str) -> Callable[[ServiceHandler], ServiceHandler]:
+    def register(handler: ServiceHandler) -> ServiceHandler:
+        SERVICE_HANDLERS[name] = handler
+        return handler
+
+    return register
+
+
+def load_service_handlers() -> None:
+    """Import the modules that register handlers (kept explicit: no import-time side effects elsewhere)."""
+    import processes.democratic_appraisal.steps  # noqa: F401
+    import processes.disclosure_review.disclosures  # noqa: F401
+    import processes.member_development.steps  # noqa: F401
+    import processes.member_disposition.steps  # noqa: F401
+
+
+ServiceDispatch = Callable[[str, Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
+
+
+def dispatching_script_engine(dispatch: ServiceDispatch) -> SandboxedScriptEngine:
+    """The sandboxed script engine, with service tasks routed to `dispatch(name, params, task_data)`."""
+    return _ServiceCallingEngine(dispatch)
+
+
+class _ServiceCallingEngine(SandboxedScriptEngine):
+    def __init__(self, dispatch: ServiceDispatch):
+        super().__init__()
+        self._dispatch = dispatch
+
+    def call_service(self, task: Any, operation_name: str = "", operation_params: Mapping[str, Any] | None = None, **_: Any) -> str:
+        params = {name: spec.get("value") for name, spec in (operation_params or {}).items()}
+        return json.dumps(jsonable(self._dispatch(operation_name, params, task.data)), ensure_ascii=False)
