@@ -35,6 +35,7 @@ from api.routes import (
 )
 from engine.clock import SYSTEM_CLOCK
 from engine.definitions.spec_cache import SpecCache
+from processes import EXTENSIONS, package_folders
 
 
 class IdConverter(BaseConverter):
@@ -56,6 +57,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["wf_clock"] = app.config.get("CLOCK") or SYSTEM_CLOCK
     app.extensions["wf_spec_cache"] = SpecCache()
+    app.extensions["wf_process_extensions"] = EXTENSIONS
+    app.extensions["wf_package_folders"] = package_folders()
     init_database(app)
     install_request_guards(app)
     install_security_headers(app)

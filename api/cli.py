@@ -11,7 +11,8 @@ from api.database import session_factory
 from engine.db import make_engine
 from engine.party.demo_organization import DEMO_PEOPLE, DEMO_PASSWORD, database_is_empty, seed_demo
 from processes.member_development.demo_cases import seed_development_cases
-from engine.definitions.deployment import deploy_directory
+from engine.definitions.deployment import deploy_package_folders
+from api.services import package_folders, process_extensions
 from engine.schema import upgrade_to_head
 
 wf = click.Group("wf", help="党组织工作流引擎的运维命令 (operator commands of the workflow engine)")
@@ -26,11 +27,10 @@ def migrate() -> None:
 
 @wf.command("deploy-processes")
 def deploy_processes() -> None:
-    """Deploy every BPMN file in processes/ with its forms; unchanged files keep their version."""
+    """Deploy every process package in processes/; an unchanged package keeps its version."""
     with session_factory()() as session:
-        deployments = deploy_directory(
-            session, Path(current_app.config["PROCESSES_DIR"]), Path(current_app.config["FORMS_DIR"]),
-            clock=current_app.extensions["wf_clock"],
+        deployments = deploy_package_folders(
+            session, package_folders(), process_extensions(), clock=current_app.extensions["wf_clock"]
         )
     for deployment in deployments:
         state = "新版本 (new version)" if deployment.created else "未变化 (unchanged)"
@@ -49,7 +49,7 @@ def seed_demo_command() -> None:
         branch_id = seed_demo(session, current_app.extensions["wf_clock"]).branch1.id
         session.commit()
     click.echo(f"演示账号 (demo accounts), password {DEMO_PASSWORD!r}: {', '.join(DEMO_PEOPLE)}")
-    cases = seed_development_cases(session_factory(), current_app.extensions["wf_clock"], branch_id)
+    cases = seed_development_cases(session_factory(), current_app.extensions["wf_clock"], branch_id, process_extensions())
     if cases:
         click.echo(f"发展党员演示案例 (demo development cases): {len(cases)}")
     else:

@@ -15,8 +15,6 @@ DEFAULTS: dict[str, Any] = {
     "WF_DEMO": False,
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     "TOKEN_LIFETIME_HOURS": 12,
-    "FORMS_DIR": str(PROJECT_ROOT / "forms" / "definitions"),
-    "PROCESSES_DIR": str(PROJECT_ROOT / "processes"),
     "RQ_QUEUE": "workflow",
     "API_TITLE": "党组织工作流引擎 API",
     "API_VERSION": "v1",

@@ -72,7 +72,7 @@ def _run(options: argparse.Namespace, database_url: str, redis_url: str, scratch
            "WF_INSTANCE_DIR": str(scratch)}
     children = [_spawn([sys.executable, "-m", "engine.timers.daemon"], env)]
     children += [
-        _spawn([sys.executable, "-m", "rq.cli", "worker", "--worker-class", "engine.timers.jobs.TimerWorker", "--url", redis_url,
+        _spawn([sys.executable, "-m", "rq.cli", "worker", "--worker-class", "api.worker.TimerWorker", "--url", redis_url,
                 "--path", str(ROOT), "--name", f"bench-{i}-{os.getpid()}", QUEUE], env)
         for i in range(options.workers)
     ]

@@ -16,7 +16,8 @@ from wtforms import ValidationError
 from api.database import db_session
 from api.errors import ApiError
 from engine.bpmn.diagram_layout import with_diagram
-from engine.definitions.deployment import deploy, form_library_from, latest_versions, main_model_file
+from engine.definitions.deployment import deploy, latest_versions, main_model_file
+from api.services import form_library, process_extensions
 from engine.errors import DeploymentRefused, NotFound
 from engine.models import ProcessDefinition
 from engine.people.permissions import Actor, may_deploy
@@ -74,7 +75,7 @@ def deploy_diagram(key: str) -> ResponseReturnValue:
     try:
         deployment = deploy(
             db_session(), files, clock=current_app.extensions["wf_clock"], actor_id=actor.id, process_key=key,
-            form_library=form_library_from(Path(current_app.config["FORMS_DIR"])),
+            form_library=form_library(), extensions=process_extensions(),
         )
     except DeploymentRefused as refused:
         db_session().rollback()

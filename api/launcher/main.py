@@ -151,7 +151,7 @@ def _supervise(settings: Settings, stop_request: StopRequest, started: float) ->
 
 def _start_services(settings: Settings, env: dict[str, str]) -> list[Child]:
     worker = spawn("RQ 工作进程", "RQ worker", [
-        sys.executable, "-m", "rq.cli", "worker", "--with-scheduler", "--worker-class", "engine.timers.jobs.TimerWorker",
+        sys.executable, "-m", "rq.cli", "worker", "--with-scheduler", "--worker-class", "api.worker.TimerWorker",
         "--url", env["REDIS_URL"], "--path", str(PROJECT_ROOT), settings.config["RQ_QUEUE"],
     ], env=env, cwd=PROJECT_ROOT)
     web = spawn("Web 服务器", "web server", [

@@ -15,7 +15,8 @@ from engine.clock import SYSTEM_CLOCK
 from engine.db import make_engine, make_session_factory, normalize_url
 from engine.party.demo_organization import DEMO_PASSWORD, DEMO_PEOPLE, database_is_empty, seed_demo
 from processes.member_development.demo_cases import seed_development_cases
-from engine.definitions.deployment import deploy_directory
+from engine.definitions.deployment import deploy_package_folders
+from processes import EXTENSIONS, package_folders
 from engine.errors import DeploymentRefused
 from engine.schema import upgrade_to_head
 
@@ -33,9 +34,7 @@ def prepare_database(config: Mapping[str, Any]) -> None:
             session.commit()
         say(f"工作日历已就绪 (working-day calendar ready): {min(report.years)}–{max(report.years)}")
         with sessions() as session:
-            deployments = deploy_directory(
-                session, Path(config["PROCESSES_DIR"]), Path(config["FORMS_DIR"]), clock=SYSTEM_CLOCK
-            )
+            deployments = deploy_package_folders(session, package_folders(), EXTENSIONS, clock=SYSTEM_CLOCK)
         for deployment in deployments:
             state = "新版本 (new version)" if deployment.created else "未变化 (unchanged)"
             say(f"流程 (process) {deployment.definition.key} v{deployment.definition.version}: {state}")
@@ -45,7 +44,7 @@ def prepare_database(config: Mapping[str, Any]) -> None:
                     branch_id = seed_demo(session, SYSTEM_CLOCK).branch1.id
                     session.commit()
                     say("已创建演示组织和账号 (demo organisation and accounts created)")
-                    cases = seed_development_cases(sessions, SYSTEM_CLOCK, branch_id)
+                    cases = seed_development_cases(sessions, SYSTEM_CLOCK, branch_id, EXTENSIONS)
                     say(f"已创建 {len(cases)} 个处于不同阶段的发展党员演示案例 (demo development cases)")
                 else:
                     say("数据库中已有数据，未重新创建演示数据 (database not empty; demo seed skipped)")

@@ -13,7 +13,8 @@ from api.auth import authenticate_request, current_actor
 from api.database import db_session
 from api.errors import ApiError
 from api.schemas import DefinitionSchema, DeployForm, DeploymentResponse
-from engine.definitions.deployment import deploy, form_library_from
+from engine.definitions.deployment import deploy
+from api.services import form_library, process_extensions
 from engine.models import ProcessDefinition
 from engine.people.permissions import may_deploy
 
@@ -47,9 +48,9 @@ def deploy_definition(_form: dict[str, Any]) -> tuple[dict[str, Any], int]:
     if not may_deploy(actor):
         raise ApiError(403, "只有流程管理员可以部署流程 (only process owners may deploy)")
     files = _uploaded_files()
-    library = form_library_from(Path(current_app.config["FORMS_DIR"]))
     deployment = deploy(
-        db_session(), files, clock=current_app.extensions["wf_clock"], actor_id=actor.id, form_library=library
+        db_session(), files, clock=current_app.extensions["wf_clock"], actor_id=actor.id, form_library=form_library(),
+        extensions=process_extensions(),
     )
     body = {"key": deployment.definition.key, "version": deployment.definition.version, "created": deployment.created}
     return body, 201 if deployment.created else 200

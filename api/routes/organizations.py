@@ -20,7 +20,7 @@ from engine.models import Organization
 from processes.member_development.pipeline import read_pipeline
 from engine.people.permissions import may_choose_rule_sets, may_follow_cases
 from engine.procedures.rule_set_choice import choose_version
-from engine.procedures.rule_sets import available_versions, load_rule_set, version_in_force
+from api.services import process_extensions
 
 blueprint = Blueprint(
     "organizations", __name__, url_prefix="/api/v1/organizations", description="组织：发展党员进度、规则版本 (organisations)"
@@ -110,9 +110,10 @@ def choose_rule_set(body: dict[str, Any], organization_id: int, rule_set: str) -
     if not may_choose_rule_sets(session, actor, organization_id):
         raise ApiError(403, "只有组织员或管理员可以选择规则版本 (process owners and administrators only)")
     version = body["version"]
-    if version is not None and version not in available_versions(rule_set):
+    versions = process_extensions().rule_sets.versions(rule_set)
+    if version is not None and version not in versions:
         raise ApiError(422, f"规则集 {rule_set} 没有版本 {version} (no such version)",
-                       errors={"version": [f"可选：{'、'.join(available_versions(rule_set))}"]})
+                       errors={"version": [f"可选：{'、'.join(versions)}"]})
     choices = dict(organization.rule_set_choices or {})
     before = choices.get(rule_set)
     if version is None:
@@ -129,14 +130,15 @@ def choose_rule_set(body: dict[str, Any], organization_id: int, rule_set: str) -
 
 def _describe(organization: Organization, rule_set: str) -> dict[str, Any]:
     today = to_beijing_date(current_app.extensions["wf_clock"].now())
-    in_force = version_in_force(rule_set, today)
+    rule_sets = process_extensions().rule_sets
+    in_force = rule_sets.version_in_force(rule_set, today)
     return {
         "rule_set": rule_set,
-        "title": load_rule_set(rule_set, in_force).title,
-        "versions": available_versions(rule_set),
+        "title": rule_sets.load(rule_set, in_force).title,
+        "versions": rule_sets.versions(rule_set),
         "chosen": (organization.rule_set_choices or {}).get(rule_set),
         "in_force": in_force,
-        "applies": choose_version(rule_set, organization, None, today),
+        "applies": choose_version(rule_sets, rule_set, organization, None, today),
     }
 
 
@@ -148,6 +150,6 @@ def _organization(organization_id: int) -> Organization:
 
 
 def _known_rule_set(name: str) -> str:
-    if not validate.Regexp(RULE_SET_NAME).regex.match(name) or not available_versions(name):
+    if not validate.Regexp(RULE_SET_NAME).regex.match(name) or not process_extensions().rule_sets.versions(name):
         raise NotFound(f"没有规则集 {name[:64]} (no rule set named {name[:64]!r})")
     return name

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -18,6 +18,7 @@ from engine.clock import SYSTEM_CLOCK, Clock
 from engine.errors import Conflict, DeploymentRefused, DeployProblem, NotFound
 from engine.models import ProcessDefinition, ProcessDefinitionFile
 from engine.definitions.package_checks import form_keys, package_problems
+from engine.procedures.extensions import NO_EXTENSIONS, ProcessExtensions
 from engine.instances.serialization import SERIALIZER_VERSION, spec_to_json
 from engine.timers.start_events import schedule_start_timers
 from forms import FormDefinition, FormDefinitionError, parse_form_definition
@@ -37,12 +38,14 @@ def deploy(
     actor_id: int | None = None,
     process_key: str | None = None,
     form_library: Mapping[str, bytes] | None = None,
+    extensions: ProcessExtensions = NO_EXTENSIONS,
 ) -> Deployment:
     """Validate and store a package; one transaction. Raises DeploymentRefused or Conflict.
 
     `files` holds the BPMN/DMN files and any `.json` form definitions. A `form_key` not in the
     package is taken from `form_library` (form key -> definition bytes) and stored with this
-    version, so a version keeps the forms it was deployed with.
+    version, so a version keeps the forms it was deployed with. `extensions` are the step guards,
+    service calls and rule sets the process may name.
     """
     models = {name: data for name, data in files.items() if not is_form_file(name)}
     loaded = load_process_package(models, process_key)
@@ -54,7 +57,7 @@ def deploy(
             form = _parse_form(name, form_library[key], problems)
             if form is not None:
                 forms[key], form_sources[name] = form, form_library[key]
-    problems.extend(package_problems(loaded, forms))
+    problems.extend(package_problems(loaded, forms, extensions))
     if problems:
         raise DeploymentRefused(problems)
     stored = {**loaded.sources, **form_sources}
@@ -153,21 +156,32 @@ def _store_new_version(
     return definition
 
 
-def form_library_from(directory: Path) -> dict[str, bytes]:
-    """Form definitions in a folder, by key (the file name without `.json`)."""
-    return {path.stem: path.read_bytes() for path in sorted(directory.glob("*.json"))}
+def form_library_from(folders: Iterable[Path]) -> dict[str, bytes]:
+    """The form definitions of process package folders (`<folder>/forms/*.json`), by key: what a
+    deploy from the editor or the API may take a missing form from."""
+    return {path.stem: path.read_bytes() for folder in folders for path in sorted((folder / "forms").glob("*.json"))}
 
 
-def deploy_directory(
-    session: Session, processes: Path, forms: Path, *, clock: Clock = SYSTEM_CLOCK, actor_id: int | None = None
+def deploy_package_folders(
+    session: Session,
+    folders: Iterable[Path],
+    extensions: ProcessExtensions,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    actor_id: int | None = None,
 ) -> list[Deployment]:
-    """Deploy every BPMN file in `processes` (with the folder's DMN files), forms from `forms`."""
-    decisions = {path.name: path.read_bytes() for path in sorted(processes.glob("*.dmn"))}
-    library = form_library_from(forms)
+    """Deploy each process package folder: its BPMN file with the folder's DMN files and forms."""
     return [
-        deploy(session, {path.name: path.read_bytes(), **decisions}, clock=clock, actor_id=actor_id, form_library=library)
-        for path in sorted(processes.glob("*.bpmn"))
+        deploy(session, package_files(folder), clock=clock, actor_id=actor_id, extensions=extensions)
+        for folder in folders
     ]
+
+
+def package_files(folder: Path) -> dict[str, bytes]:
+    """What a package folder deploys: `*.bpmn`, `*.dmn` and `forms/*.json`, by their names in a version."""
+    models = {path.name: path.read_bytes() for path in sorted([*folder.glob("*.bpmn"), *folder.glob("*.dmn")])}
+    forms = {f"forms/{path.name}": path.read_bytes() for path in sorted((folder / "forms").glob("*.json"))}
+    return {**models, **forms}
 
 
 def main_model_file(definition: ProcessDefinition) -> ProcessDefinitionFile:

@@ -2,7 +2,7 @@
 
 - user tasks name a known role (by lane or property) and sensible properties;
 - every `form_key` has a form, in the package or in the form library;
-- every service task calls an operation the engine provides;
+- every service task calls an operation a process package provides, every guard exists;
 - every script and condition compiles under the sandbox's policy.
 """
 from __future__ import annotations
@@ -15,23 +15,24 @@ from engine.bpmn.loading import LoadedProcess
 from engine.calendar import DueRuleInvalid
 from engine.procedures.due_rule_text import check_due_rule_text
 from engine.instances.start_limits import PERIODS
-from engine.procedures.step_guards import STEP_GUARDS, guard_names, load_step_guards
+from engine.procedures.extensions import ProcessExtensions
+from engine.procedures.step_guards import guard_names
 from engine.errors import DeployProblem
 from engine.scripting.sandbox import check_script
-from engine.procedures.service_calls import SERVICE_HANDLERS, load_service_handlers
 from engine.instances.inbox_projection import lane_role
 from forms import FormDefinition
 
 CANDIDATE_ORGANIZATION_SCOPES = frozenset({"instance", "parent", "party_committee"})
 
 
-def package_problems(loaded: LoadedProcess, forms: Mapping[str, FormDefinition]) -> list[DeployProblem]:
-    load_service_handlers()
+def package_problems(
+    loaded: LoadedProcess, forms: Mapping[str, FormDefinition], extensions: ProcessExtensions
+) -> list[DeployProblem]:
     problems: list[DeployProblem] = []
     for process in (loaded.spec, *loaded.subprocess_specs.values()):
         file = getattr(process, "file", None)
         for task_spec in process.task_specs.values():
-            problems.extend(_task_problems(file, task_spec, forms))
+            problems.extend(_task_problems(file, task_spec, forms, extensions))
     return problems
 
 
@@ -45,11 +46,13 @@ def form_keys(loaded: LoadedProcess) -> set[str]:
     return keys
 
 
-def _task_problems(file: str | None, task_spec: TaskSpec, forms: Mapping[str, FormDefinition]) -> Iterator[DeployProblem]:
+def _task_problems(
+    file: str | None, task_spec: TaskSpec, forms: Mapping[str, FormDefinition], extensions: ProcessExtensions
+) -> Iterator[DeployProblem]:
     if getattr(task_spec, "manual", False):
-        yield from _user_task_problems(file, task_spec, forms)
+        yield from _user_task_problems(file, task_spec, forms, extensions)
     operation = getattr(task_spec, "operation_name", None)
-    if operation is not None and operation not in SERVICE_HANDLERS:
+    if operation is not None and operation not in extensions.service_calls:
         yield DeployProblem(
             "unknown_service", f"引擎没有名为 {operation} 的服务 (no service task operation named {operation!r})",
             file, task_spec.name,
@@ -63,7 +66,9 @@ def _task_problems(file: str | None, task_spec: TaskSpec, forms: Mapping[str, Fo
     yield from _script_problems(file, task_spec)
 
 
-def _user_task_problems(file: str | None, task_spec: TaskSpec, forms: Mapping[str, FormDefinition]) -> Iterator[DeployProblem]:
+def _user_task_problems(
+    file: str | None, task_spec: TaskSpec, forms: Mapping[str, FormDefinition], extensions: ProcessExtensions
+) -> Iterator[DeployProblem]:
     element_id, properties, lane = task_spec.name, _properties(task_spec), task_spec.lane
     role = properties.get("candidate_role")
     if role is not None and lane_role(role) is None:
@@ -83,31 +88,38 @@ def _user_task_problems(file: str | None, task_spec: TaskSpec, forms: Mapping[st
     due_rule = properties.get("due_rule")
     if due_rule is not None:
         try:
-            check_due_rule_text(due_rule)
+            check_due_rule_text(due_rule, extensions.rule_sets)
         except DueRuleInvalid as invalid:
             yield DeployProblem("bad_due_rule", str(invalid), file, element_id)
-    yield from _step_problems(file, element_id, properties)
+    yield from _step_problems(file, element_id, properties, extensions)
     form_key = properties.get("form_key")
     if form_key is not None and form_key not in forms:
         yield DeployProblem("missing_form", f"找不到表单 (no form named {form_key!r})", file, element_id)
 
 
-def _step_problems(file: str | None, element_id: str, properties: dict[str, str]) -> Iterator[DeployProblem]:
-    """The procedural properties of engine/step_guards.py: a numbered step, an earliest date, named guards."""
+def _step_problems(
+    file: str | None, element_id: str, properties: dict[str, str], extensions: ProcessExtensions
+) -> Iterator[DeployProblem]:
+    """The procedural properties of engine/procedures/step_guards.py: a numbered step, an earliest date, named guards."""
     step = properties.get("step")
     if step is not None and not step.isdigit():
         yield DeployProblem("bad_property", f"step 必须是步骤序号 (step must be a step number): {step!r}", file, element_id)
     earliest = properties.get("earliest")
     if earliest is not None and not earliest.strip().isidentifier():
         try:
-            check_due_rule_text(earliest)
+            check_due_rule_text(earliest, extensions.rule_sets)
         except DueRuleInvalid as invalid:
             yield DeployProblem("bad_property", f"earliest: {invalid}", file, element_id)
-    load_step_guards()
     for name in guard_names(properties):
-        if name not in STEP_GUARDS:
+        renamed = extensions.former_guard_names.get(name)
+        if renamed is not None:
             yield DeployProblem(
-                "unknown_guard", f"引擎没有名为 {name} 的办理检查 (no step guard named {name!r})", file, element_id
+                "unknown_guard", f"办理检查 {name} 已更名为 {renamed} (the step guard {name!r} is now called {renamed!r})",
+                file, element_id,
+            )
+        elif name not in extensions.step_guards:
+            yield DeployProblem(
+                "unknown_guard", f"没有名为 {name} 的办理检查 (no step guard named {name!r})", file, element_id
             )
 
 

@@ -38,7 +38,8 @@ from engine.models import (
     UserTask,
 )
 from engine.instances.serialization import SERIALIZER_VERSION
-from engine.procedures.service_calls import SERVICE_HANDLERS, ServiceCall, dispatching_script_engine, load_service_handlers
+from engine.procedures.extensions import NO_EXTENSIONS, ProcessExtensions
+from engine.procedures.service_calls import ServiceCall, dispatching_script_engine
 from engine.timers.sla import cancel_sla, fire_sla_timer, schedule_sla
 from engine.definitions.spec_cache import DEFAULT_SPEC_CACHE, SpecCache
 from engine.instances.inbox_projection import CandidateResolver, cancel_rows, project_tasks
@@ -66,8 +67,10 @@ class InstanceService(CommandBase):
         specs: SpecCache = DEFAULT_SPEC_CACHE,
         step_budget: int = DEFAULT_STEP_BUDGET,
         doorbell: Doorbell = SILENT_DOORBELL,
+        extensions: ProcessExtensions = NO_EXTENSIONS,
     ):
         self.session = session
+        self.extensions = extensions
         self.clock = clock
         self.specs = specs
         self.script_engine = dispatching_script_engine(self._call_service)
@@ -150,7 +153,7 @@ class InstanceService(CommandBase):
             today = to_beijing_date(self.clock.now())
             data["rule_set"] = rule_set
             organization = self._organization(organization_id)
-            data["rule_set_version"] = choose_version(rule_set, organization, data.get("rule_set_version"), today)
+            data["rule_set_version"] = choose_version(self.extensions.rule_sets, rule_set, organization, data.get("rule_set_version"), today)
         elif self.session.connection().execute(_ORGANIZATION_EXISTS, {"id": organization_id}).first() is None:
             raise _no_organization(organization_id)
         period = start_period(spec)
@@ -239,9 +242,9 @@ class InstanceService(CommandBase):
             return data
         context = StepContext(
             self.session, self.clock, instance, actor_id, row.id, row.element_id, row.name or row.element_id,
-            properties, task.data, data,
+            properties, task.data, data, self.extensions.rule_sets,
         )
-        return check_step(context)
+        return check_step(context, self.extensions.step_guard)
 
     def _assign(
         self, task_id: str, assignee_id: int | None, actor_id: int, event_type: str, expected_version: int | None
@@ -434,8 +437,7 @@ class InstanceService(CommandBase):
         """A service task's operation, run inside the current command's transaction."""
         if self._service_context is None:
             raise InvalidCommand(f"服务任务只能在流程推进时调用 (service {name!r} called outside a command)")
-        load_service_handlers()
-        handler = SERVICE_HANDLERS.get(name)
+        handler = self.extensions.service_calls.get(name)
         if handler is None:
             raise InvalidCommand(f"引擎没有名为 {name} 的服务 (no service task operation named {name!r})")
         instance, actor_id = self._service_context
@@ -443,7 +445,9 @@ class InstanceService(CommandBase):
         def start_process(process_key: str, data: Mapping[str, Any], business_key: str | None) -> ProcessInstance:
             return self._start_within(process_key, instance.organization_id, business_key, data, actor_id)
 
-        return handler(ServiceCall(self.session, self.clock, instance, actor_id, params, task_data, start_process))
+        return handler(
+            ServiceCall(self.session, self.clock, instance, actor_id, params, task_data, start_process, self.extensions.rule_sets)
+        )
 
     def _start_within(
         self, process_key: str, organization_id: int, business_key: str | None, data: Mapping[str, Any], actor_id: int | None
@@ -451,7 +455,8 @@ class InstanceService(CommandBase):
         """Start another process inside this command (a service task opening a follow-up case): its
         rows, audit events and timers join this command's, and commit or roll back with it."""
         nested = InstanceService(
-            self.session, clock=self.clock, specs=self.specs, step_budget=self.step_budget, doorbell=self.doorbell
+            self.session, clock=self.clock, specs=self.specs, step_budget=self.step_budget, doorbell=self.doorbell,
+            extensions=self.extensions,
         )
         started = nested._start(process_key, organization_id, business_key, dict(data), actor_id, None)
         self._pending_audit.extend(nested._pending_audit)
@@ -464,7 +469,7 @@ class InstanceService(CommandBase):
         for row in created:
             if row.due_rule:
                 data = workflow.get_task_from_id(UUID(row.id)).data
-                scheduled.extend(schedule_sla(self.session, self._calendar, row, data, now))
+                scheduled.extend(schedule_sla(self.session, self._calendar, row, data, now, self.extensions.rule_sets))
         return scheduled
 
     def _task_properties(self, instance: ProcessInstance, element_id: str) -> dict[str, str]:

@@ -5,8 +5,8 @@ optionally the task-data date it counts from.
     P3M from branch_resolution_date       three calendar months from a date in the task data
     rule:committee_approval from branch_resolution_date
                                           the value of that rule in the instance's rule set
-                                          (task data `rule_set`, default member_development, and
-                                          `rule_set_version`, e.g. "2026.05"), cited as
+                                          (task data `rule_set` and `rule_set_version`,
+                                          e.g. "2026.05"), cited as
                                           (version, article)
 """
 from __future__ import annotations
@@ -18,10 +18,9 @@ from datetime import date, datetime, time
 from typing import Any
 
 from engine.calendar import CHINA_UTC_OFFSET, DueDataInvalid, DueRule, DueRuleInvalid, parse_due_rule
-from engine.procedures.rule_sets import every_rule_set, load_rule_set
+from engine.procedures.rule_sets import RuleSetLibrary
 from engine.timers.spiff_clock import to_naive_utc
 
-DEFAULT_RULE_SET = "member_development"
 _ANCHOR = re.compile(r"^(?P<rule>.+?)\s+from\s+(?P<anchor>[A-Za-z][A-Za-z0-9_]*)$")
 
 
@@ -32,28 +31,29 @@ class ResolvedDueRule:
     citation: str | None  # (version, article) when the rule came from a rule set
 
 
-def check_due_rule_text(text: str) -> None:
+def check_due_rule_text(text: str, rule_sets: RuleSetLibrary) -> None:
     """Deploy-time check; raises DueRuleInvalid with a message for the deployer."""
     rule_text, _anchor = _split(text)
     if rule_text.startswith("rule:"):
         key = rule_text[len("rule:"):].strip()
-        if not any(key in rule_set.rules for rule_set in every_rule_set()):
+        if not any(key in rule_set.rules for rule_set in rule_sets.every()):
             raise DueRuleInvalid(f"规则集中没有规则 {key} (no rule named {key!r} in any rule set version)")
         return
     parse_due_rule(rule_text)
 
 
-def resolve_due_rule(text: str, data: Mapping[str, Any]) -> ResolvedDueRule | None:
+def resolve_due_rule(text: str, data: Mapping[str, Any], rule_sets: RuleSetLibrary) -> ResolvedDueRule | None:
     """The rule and its anchor; None when the instance's regulation version has no such rule
     (e.g. the 2014 细则 sets no limit between 预审 and the branch meeting)."""
     rule_text, anchor_name = _split(text)
     citation = None
     if rule_text.startswith("rule:"):
-        version = data.get("rule_set_version")
-        if not isinstance(version, str):
-            raise DueDataInvalid(f"期限规则 {text!r} 需要任务数据 rule_set_version (needs the instance's rule set version)")
-        rule_set = data.get("rule_set") if isinstance(data.get("rule_set"), str) else DEFAULT_RULE_SET
-        rule = load_rule_set(rule_set, version).rules.get(rule_text[len("rule:"):].strip())
+        version, rule_set = data.get("rule_set_version"), data.get("rule_set")
+        if not isinstance(version, str) or not isinstance(rule_set, str):
+            raise DueDataInvalid(
+                f"期限规则 {text!r} 需要任务数据 rule_set 和 rule_set_version (needs the instance's rule set and its version)"
+            )
+        rule = rule_sets.load(rule_set, version).rules.get(rule_text[len("rule:"):].strip())
         if rule is None:
             return None
         rule_text, citation = str(rule.value), rule.citation

@@ -12,7 +12,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
 from engine.errors import InvalidCommand
 from engine.models import Organization
-from engine.procedures.rule_sets import available_versions, version_in_force
+from engine.procedures.rule_sets import RuleSetLibrary
 
 
 def declared_rule_set(spec: BpmnProcessSpec) -> str | None:
@@ -23,8 +23,10 @@ def declared_rule_set(spec: BpmnProcessSpec) -> str | None:
     return None
 
 
-def choose_version(rule_set: str, organization: Organization, requested: object, day: date) -> str:
-    versions = available_versions(rule_set)
+def choose_version(
+    rule_sets: RuleSetLibrary, rule_set: str, organization: Organization, requested: object, day: date
+) -> str:
+    versions = rule_sets.versions(rule_set)
     if requested is not None:
         if requested not in versions:
             raise InvalidCommand(
@@ -36,4 +38,4 @@ def choose_version(rule_set: str, organization: Organization, requested: object,
         chosen = (unit.rule_set_choices or {}).get(rule_set)
         if chosen in versions:
             return str(chosen)
-    return version_in_force(rule_set, day)
+    return rule_sets.version_in_force(rule_set, day)

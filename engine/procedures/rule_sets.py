@@ -1,32 +1,33 @@
 """Rule sets as data: the deadlines and limits of a regulation version, each naming its article.
 
-A rule set lives in `processes/rules/<name>_<version>.json`. Article numbers shift between
-versions, so every rule is cited as (version, article), never as a bare article. An instance keeps
-the rule set it started under. A value is a due rule, a positive integer, or for a `maximum` a share
-written like "1/3" (of the members, say).
+A rule set is a folder of versions, `<folder>/<version>.json`; each process package brings its own
+(`processes/<key>/rules/`) and names it in its extensions. Article numbers shift between versions,
+so every rule is cited as (version, article), never as a bare article. An instance keeps the rule
+set it started under. A value is a due rule, a positive integer, or for a `maximum` a share written
+like "1/3" (of the members, say).
 """
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from engine.calendar import DueRuleInvalid, parse_due_rule, parse_iso_duration
 from engine.errors import NotFound
 
-RULES_DIR = Path(__file__).resolve().parents[2] / "processes" / "rules"
 KINDS = frozenset({
     "deadline", "hard_limit", "earliest", "window", "cycle", "period", "minimum", "maximum", "minimum_age", "flag",
     "advisory",
 })
 _FRACTION = re.compile(r"(?P<num>[0-9]{1,4})/(?P<den>[0-9]{1,4})")
-TAGS = frozenset({"S", "S-local", "R", "M"})  # seen in a source, local rule, reported, from memory (DOMAIN.md)
+TAGS = frozenset({"S", "S-local", "R", "M"})  # seen in a source, local rule, reported, from memory (docs/DOMAIN.md)
 
 
 class RuleSetInvalid(ValueError):
@@ -64,12 +65,39 @@ class RuleSet:
         return self.rules[key]
 
 
+@dataclass(frozen=True)
+class RuleSetLibrary:
+    """The rule sets the deployed processes bring, by name: each name is a folder of versions."""
+
+    folders: Mapping[str, Path] = field(default_factory=lambda: MappingProxyType({}))
+
+    def names(self) -> list[str]:
+        return sorted(self.folders)
+
+    def load(self, name: str, version: str) -> RuleSet:
+        folder = self.folders.get(name)
+        if folder is None or version not in self.versions(name):
+            raise NotFound(f"规则集不存在 (no rule set {name} {version})")
+        return read_rule_set(folder / f"{version}.json")
+
+    def versions(self, name: str) -> list[str]:
+        folder = self.folders.get(name)
+        return sorted(path.stem for path in folder.glob("*.json")) if folder is not None else []
+
+    def every(self) -> list[RuleSet]:
+        return [self.load(name, version) for name in self.names() for version in self.versions(name)]
+
+    def version_in_force(self, name: str, day: date) -> str:
+        """The latest version whose effective date is on or before `day`."""
+        in_force = [rule_set for rule_set in (self.load(name, v) for v in self.versions(name)) if rule_set.effective <= day]
+        if not in_force:
+            raise NotFound(f"{day.isoformat()} 没有生效的规则集 {name} (no version of {name} in force on that day)")
+        return max(in_force, key=lambda rule_set: rule_set.effective).version
+
+
 @lru_cache(maxsize=64)
-def load_rule_set(name: str, version: str, directory: Path = RULES_DIR) -> RuleSet:
+def read_rule_set(path: Path) -> RuleSet:
     """Rule sets ship with the code, so each file is read once per process."""
-    path = directory / f"{name}_{version}.json"
-    if not path.exists():
-        raise NotFound(f"规则集不存在 (no rule set {name} {version})")
     return parse_rule_set(json.loads(path.read_text(encoding="utf-8")), path.name)
 
 
@@ -79,26 +107,6 @@ def whole_months(rule: Rule | None, default: int) -> int:
         return default
     period = parse_iso_duration(rule.value)
     return period.years * 12 + period.months
-
-
-def available_versions(name: str, directory: Path = RULES_DIR) -> list[str]:
-    return sorted(path.stem[len(name) + 1:] for path in directory.glob(f"{name}_*.json"))
-
-
-def every_rule_set(directory: Path = RULES_DIR) -> list[RuleSet]:
-    names = sorted({path.stem.rsplit("_", 1)[0] for path in directory.glob("*_*.json")})
-    return [load_rule_set(name, version, directory) for name in names for version in available_versions(name, directory)]
-
-
-def version_in_force(name: str, day: date, directory: Path = RULES_DIR) -> str:
-    """The latest version whose effective date is on or before `day`."""
-    in_force = [
-        rule_set for rule_set in (load_rule_set(name, v, directory) for v in available_versions(name, directory))
-        if rule_set.effective <= day
-    ]
-    if not in_force:
-        raise NotFound(f"{day.isoformat()} 没有生效的规则集 {name} (no version of {name} in force on that day)")
-    return max(in_force, key=lambda rule_set: rule_set.effective).version
 
 
 def parse_rule_set(raw: Mapping[str, Any], source: str) -> RuleSet:

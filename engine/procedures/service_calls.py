@@ -1,8 +1,9 @@
-"""Service tasks: BPMN `serviceTask`s whose operation is a Python function of the engine.
+"""Service calls: BPMN `serviceTask`s whose operation is a Python function a process package brings.
 
-A process calls e.g. `disclosure.publish`; the handler runs inside the command's transaction with
-the session, the instance and the evaluated parameters, and returns a JSON-able dict that lands in
-the task data under the task's result variable. Operation names are checked at deploy time.
+A process calls e.g. `disclosure.publish`; the handler, named in the package's extensions, runs
+inside the command's transaction with the session, the instance and the evaluated parameters, and
+returns a JSON-able dict that lands in the task data under the task's result variable. Operation
+names are checked at deploy time.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from engine.audit import jsonable
 from engine.clock import Clock
 from engine.models import ProcessInstance
+from engine.procedures.rule_sets import RuleSetLibrary
 from engine.scripting.sandbox import SandboxedScriptEngine
 
 
@@ -34,26 +36,10 @@ class ServiceCall:
     params: Mapping[str, Any]
     task_data: Mapping[str, Any]
     start_process: ProcessStarter
+    rule_sets: RuleSetLibrary
 
 
 ServiceHandler = Callable[[ServiceCall], dict[str, Any]]
-SERVICE_HANDLERS: dict[str, ServiceHandler] = {}
-
-
-def service_task(name: str) -> Callable[[ServiceHandler], ServiceHandler]:
-    def register(handler: ServiceHandler) -> ServiceHandler:
-        SERVICE_HANDLERS[name] = handler
-        return handler
-
-    return register
-
-
-def load_service_handlers() -> None:
-    """Import the modules that register handlers (kept explicit: no import-time side effects elsewhere)."""
-    import processes.democratic_appraisal.steps  # noqa: F401
-    import processes.disclosure_review.disclosures  # noqa: F401
-    import processes.member_development.steps  # noqa: F401
-    import processes.member_disposition.steps  # noqa: F401
 
 
 ServiceDispatch = Callable[[str, Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]

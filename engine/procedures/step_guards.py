@@ -11,8 +11,8 @@ A user task opts in through its BPMN properties:
                                  the step cannot happen before that date: a rule of the instance's
                                  regulation version counted from a date in the data, or just the
                                  name of a date in the data
-    guards="sponsors,branch_vote"
-                                 named checks registered by the procedures (`@step_guard`)
+    guards="development.sponsors,party.branch_vote"
+                                 named checks the process packages bring in their extensions
 
 A guard refuses with `SubmissionRejected` naming the field at fault, in words a 组织员 understands;
 the command then writes nothing. A guard may also return values for the instance data (a vote's
@@ -35,7 +35,7 @@ from engine.clock import Clock
 from engine.procedures.due_rule_text import resolve_due_rule
 from engine.errors import SubmissionRejected
 from engine.models import ACTIVE_STATUSES, ProcessInstance, StepRecord
-from engine.procedures.rule_sets import Rule, load_rule_set
+from engine.procedures.rule_sets import Rule, RuleSetLibrary
 
 STEP_DATE = "step_date"
 
@@ -54,6 +54,7 @@ class StepContext:
     properties: Mapping[str, str]
     data: Mapping[str, Any]  # the instance data the task sees, before this submission
     submission: dict[str, Any]  # validated and typed by the task's form
+    rule_sets: RuleSetLibrary
     outputs: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -74,10 +75,10 @@ class StepContext:
 
     def rule(self, key: str) -> Rule | None:
         """A rule of the instance's regulation version; None when that version has no such rule."""
-        name, version = self.data.get("rule_set", "member_development"), self.instance.rule_set_version
+        name, version = self.data.get("rule_set"), self.instance.rule_set_version
         if not isinstance(name, str) or not isinstance(version, str):
             return None
-        return load_rule_set(name, version).rules.get(key)
+        return self.rule_sets.load(name, version).rules.get(key)
 
 
 class StepRefused(SubmissionRejected):
@@ -91,38 +92,26 @@ class StepRefused(SubmissionRejected):
 
 
 StepGuard = Callable[[StepContext], None]
-STEP_GUARDS: dict[str, StepGuard] = {}
-
-
-def step_guard(name: str) -> Callable[[StepGuard], StepGuard]:
-    def register(guard: StepGuard) -> StepGuard:
-        STEP_GUARDS[name] = guard
-        return guard
-
-    return register
-
-
-def load_step_guards() -> None:
-    """Import the modules that register guards (explicit, like service task handlers)."""
-    import processes.democratic_appraisal.steps  # noqa: F401
-    import processes.member_development.steps  # noqa: F401
-    import processes.member_disposition.steps  # noqa: F401
+GuardLookup = Callable[[str], StepGuard | None]
 
 
 def guard_names(properties: Mapping[str, str]) -> list[str]:
     return [name.strip() for name in properties.get("guards", "").split(",") if name.strip()]
 
 
-def check_step(context: StepContext) -> dict[str, Any]:
-    """Run every check the task declares; returns the submission plus what the checks computed."""
+def check_step(context: StepContext, guard: GuardLookup) -> dict[str, Any]:
+    """Run every check the task declares; returns the submission plus what the checks computed.
+    `guard` finds a named guard among the process packages' extensions."""
     properties = context.properties
     if "step" in properties:
         _check_step_date(context)
     if properties.get("earliest"):
         _check_earliest(context, properties["earliest"])
-    load_step_guards()
     for name in guard_names(properties):
-        STEP_GUARDS[name](context)
+        check = guard(name)
+        if check is None:  # refused at deploy time; only a hand-edited database gets here
+            raise StepRefused(STEP_DATE, f"引擎没有名为 {name} 的办理检查 (no step guard named {name!r})")
+        check(context)
     if properties.get("date_as"):
         context.outputs[properties["date_as"]] = context.step_date
     if "step" in properties:
@@ -159,7 +148,7 @@ def earliest_date(context: StepContext, text: str) -> tuple[date | None, str]:
     if text.strip().isidentifier():  # the name of a date in the data, e.g. probation_ends_on
         return _date_in_data(context, text.strip()), text.strip()
     try:
-        resolved = resolve_due_rule(text, {**context.data, **context.outputs, **context.submission})
+        resolved = resolve_due_rule(text, {**context.data, **context.outputs, **context.submission}, context.rule_sets)
         if resolved is None:
             return None, ""
         # A strict calendar: a window ending in a year with no published holidays cannot be counted.

@@ -32,6 +32,7 @@ from engine.timers.doorbell import due_key, epoch
 from engine.instances.service import InstanceService
 from engine.timers.jobs import enqueue_fire, timer_job_id
 from engine.definitions.spec_cache import SpecCache
+from engine.procedures.extensions import ProcessExtensions
 from engine.models import InstanceStatus, ProcessInstance, Timer, TimerState
 
 TICK_S = 0.05
@@ -171,7 +172,11 @@ def _file_lock(path: Path) -> Iterator[bool]:
 
 
 def fire_due_timers(
-    sessions: sessionmaker[Session], clock: Clock, limit: int = 10_000, specs: SpecCache | None = None
+    sessions: sessionmaker[Session],
+    clock: Clock,
+    extensions: ProcessExtensions,
+    limit: int = 10_000,
+    specs: SpecCache | None = None,
 ) -> list[tuple[int, str]]:
     """Fire every pending timer that is due, in due order, until none is left (firing one may make
     another due). Without Redis: tests with an injected clock, and a last-resort sweep."""
@@ -185,7 +190,10 @@ def fire_due_timers(
                 .order_by(Timer.due_at, Timer.id)
                 .limit(limit - len(fired))
             ).all()
-            outcomes = [(timer_id, InstanceService(session, clock=clock, specs=specs).fire_timer(timer_id).value) for timer_id in due]
+            outcomes = [
+                (timer_id, InstanceService(session, clock=clock, specs=specs, extensions=extensions).fire_timer(timer_id).value)
+                for timer_id in due
+            ]
         fired.extend(outcomes)
         if not any(outcome == "fired" for _, outcome in outcomes):
             return fired

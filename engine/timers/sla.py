@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from engine.audit import AuditEntry
 from engine.calendar import WorkCalendar
 from engine.procedures.due_rule_text import resolve_due_rule
+from engine.procedures.rule_sets import RuleSetLibrary
 from engine.clock import Clock
 from engine.models import (
     Notification,
@@ -31,12 +32,12 @@ LONGEST_REMINDER_LEAD = timedelta(days=7)
 
 
 def schedule_sla(
-    session: Session, calendar: WorkCalendar, task: UserTask, data: Mapping[str, Any], now: datetime
+    session: Session, calendar: WorkCalendar, task: UserTask, data: Mapping[str, Any], now: datetime, rule_sets: RuleSetLibrary
 ) -> list[Timer]:
     """Give a new task its due date from its due rule, and rows for the reminder and the escalation."""
     if not task.due_rule:
         return []
-    resolved = resolve_due_rule(task.due_rule, data)
+    resolved = resolve_due_rule(task.due_rule, data, rule_sets)
     if resolved is None:
         return []
     due = resolved.rule.due_from(resolved.anchor or now, calendar, data)

@@ -7,7 +7,7 @@ Inside each started instance the start event counts as already fired.
 
 Targets come from the start event's `start_organizations` property: `branches` (every 党支部, the
 default), `committees` (every 党委), or a comma-separated list of organisation ids. An organisation
-that already has this period's instance (`once_per`, engine/start_limits.py) is skipped.
+that already has this period's instance (`once_per`, engine/instances/start_limits.py) is skipped.
 """
 from __future__ import annotations
 

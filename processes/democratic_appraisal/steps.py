@@ -1,8 +1,8 @@
 """民主评议党员: the checks its steps make and the service tasks its BPMN calls.
 
-processes/democratic_appraisal.bpmn names these; the limits (the 优秀 cap, the window, 公示) come
-from the instance's rule set (processes/rules/democratic_appraisal_<version>.json) and are cited as
-(version, article). The anonymous ballot itself lives in engine/appraisal_ballot.py.
+democratic_appraisal.bpmn beside this file names these; the limits (the 优秀 cap, the window, 公示) come
+from the instance's rule set (rules/<version>.json beside this file) and are cited as
+(version, article). The anonymous ballot itself lives in processes/democratic_appraisal/ballot.py.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from processes.democratic_appraisal.ballot import GRADE_TITLES, GRADES, close_ballot, open_ballot
 from engine.calendar.due_rules import to_beijing_date
 from engine.errors import NotFound
-from processes.member_development.steps import branch_voters
+from engine.party.branch_vote import branch_voters
 from engine.models import (
     MembershipStatus,
     Notification,
@@ -27,9 +27,9 @@ from engine.models import (
     Role,
     RoleAssignment,
 )
-from engine.procedures.rule_sets import Rule, as_fraction, load_rule_set
-from engine.procedures.service_calls import ServiceCall, service_task
-from engine.procedures.step_guards import StepContext, StepRefused, cite, step_guard
+from engine.procedures.rule_sets import Rule, as_fraction
+from engine.procedures.service_calls import ServiceCall
+from engine.procedures.step_guards import StepContext, StepRefused, cite
 
 PROCESS_KEY = "democratic_appraisal"
 DISCLOSURE_KEY = "disclosure_review"
@@ -46,7 +46,6 @@ RESULT_ADVICE = {
 
 # -- service tasks --------------------------------------------------------------------------
 
-@service_task("appraisal.list_members")
 def list_members(call: ServiceCall) -> dict[str, Any]:
     """The full members of the branch, each appraised once (keyed by id, for the multi-instance 自评)."""
     today = to_beijing_date(call.clock.now())
@@ -59,7 +58,6 @@ def list_members(call: ServiceCall) -> dict[str, Any]:
     }
 
 
-@service_task("appraisal.open_ballot")
 def start_ballot(call: ServiceCall) -> dict[str, Any]:
     """民主测评 opens: every full member with a vote (not under 留党察看) may cast one ballot."""
     appraised = sorted(int(person_id) for person_id in call.task_data["appraisal_members"].values())
@@ -68,7 +66,6 @@ def start_ballot(call: ServiceCall) -> dict[str, Any]:
     return {"status": "open", "appraised": len(appraised), "voters": len(voters)}
 
 
-@service_task("appraisal.count_ballot")
 def count_ballot(call: ServiceCall) -> dict[str, Any]:
     """The totals per member and grade, and what the decision table reads for each member."""
     totals = close_ballot(call.session, call.instance.id, call.clock.now())
@@ -77,7 +74,6 @@ def count_ballot(call: ServiceCall) -> dict[str, Any]:
     return {"tallies": totals, "inputs": inputs}
 
 
-@service_task("appraisal.notify_results")
 def notify_results(call: ServiceCall) -> dict[str, Any]:
     """结果告知: each member is told their own grade, and only theirs."""
     year, now = call.task_data["appraisal_year"], call.clock.now()
@@ -93,14 +89,12 @@ def notify_results(call: ServiceCall) -> dict[str, Any]:
     return {"notified": len(grades)}
 
 
-@service_task("appraisal.start_publicity")
 def start_publicity(call: ServiceCall) -> dict[str, Any]:
     """公示: a 党务公开 case with the plan filled in; the drafter reviews it and the usual review follows."""
     plan = publicity_plan(call)
     return start_follow_up(call, DISCLOSURE_KEY, plan, f"{PROCESS_KEY}:{call.instance.id}:publicity")
 
 
-@service_task("appraisal.start_dispositions")
 def start_dispositions(call: ServiceCall) -> dict[str, Any]:
     """不合格: one 组织处置 case per member, opened with the member and the appraisal on record."""
     started = {}
@@ -113,7 +107,6 @@ def start_dispositions(call: ServiceCall) -> dict[str, Any]:
 
 # -- guards ---------------------------------------------------------------------------------
 
-@step_guard("appraisal_grades")
 def check_grades(context: StepContext) -> None:
     """组织评定: one of the four grades for every appraised member, 优秀 within the cap."""
     members = sorted(int(person_id) for person_id in context.data["appraisal_members"].values())
@@ -256,7 +249,7 @@ def _ask_secretaries(call: ServiceCall, process_key: str, data: Mapping[str, Any
 
 
 def _rule(call: ServiceCall, key: str) -> Rule | None:
-    return load_rule_set(PROCESS_KEY, call.task_data["rule_set_version"]).rules.get(key)
+    return call.rule_sets.load(PROCESS_KEY, call.task_data["rule_set_version"]).rules.get(key)
 
 
 def _publicity_days(rule: Rule | None) -> int:

@@ -19,10 +19,9 @@ from engine.models import (
     RoleAssignment,
 )
 from engine.people.organizations import organization_subtree
-from engine.procedures.service_calls import ServiceCall, service_task
+from engine.procedures.service_calls import ServiceCall
 
 
-@service_task("disclosure.publish")
 def publish(call: ServiceCall) -> dict[str, Any]:
     """实施: publish the approved plan on its scope; a re-publication after review updates the record."""
     data = call.task_data
@@ -42,14 +41,12 @@ def publish(call: ServiceCall) -> dict[str, Any]:
     return {"disclosure_id": record.id, "published_at": record.published_at.isoformat()}
 
 
-@service_task("disclosure.take_down")
 def take_down(call: ServiceCall) -> dict[str, Any]:
     record = _record_of(call)
     record.status = DisclosureStatus.UNDER_REVIEW
     return {"disclosure_id": record.id, "status": record.status.value}
 
 
-@service_task("disclosure.archive")
 def archive(call: ServiceCall) -> dict[str, Any]:
     """归档: the disclosure stays readable; its feedback window is closed."""
     record = _record_of(call)

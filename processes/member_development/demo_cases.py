@@ -18,6 +18,7 @@ from engine.calendar.due_rules import to_beijing_date
 from engine.calendar.periods import add_months
 from engine.clock import Clock, FrozenClock
 from engine.instances.service import InstanceService
+from engine.procedures.extensions import ProcessExtensions
 from processes.member_development.steps import PROCESS_KEY
 from engine.models import Person, ProcessDefinition, TaskStatus, UserTask
 from engine.timers.delivery import fire_due_timers
@@ -32,28 +33,36 @@ class DemoCase:
     steps: Callable[[date, "_Payloads"], list[Step]]
 
 
-def seed_development_cases(sessions: sessionmaker[Session], clock: Clock, branch_id: int) -> list[int]:
-    """Play the demo cases in the branch up to today; returns the instance ids (none when the process
-    is not deployed)."""
+def seed_development_cases(
+    sessions: sessionmaker[Session], clock: Clock, branch_id: int, extensions: ProcessExtensions
+) -> list[int]:
+    """Play the demo cases in the branch up to today, with the process packages' extensions; returns
+    the instance ids (none when the process is not deployed)."""
     with sessions() as session:
         if session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.key == PROCESS_KEY)) is None:
             return []
         people = dict(session.execute(select(Person.username, Person.id)).all())
     today = to_beijing_date(clock.now())
     payloads = _Payloads(people, sessions)
-    return [_play(sessions, case, today, payloads, people, branch_id) for case in DEMO_CASES]
+    return [_play(sessions, extensions, case, today, payloads, people, branch_id) for case in DEMO_CASES]
 
 
 def _play(
-    sessions: sessionmaker[Session], case: DemoCase, today: date, payloads: _Payloads, people: dict[str, int], branch_id: int
+    sessions: sessionmaker[Session],
+    extensions: ProcessExtensions,
+    case: DemoCase,
+    today: date,
+    payloads: _Payloads,
+    people: dict[str, int],
+    branch_id: int,
 ) -> int:
     steps = case.steps(today, payloads)
     walking = FrozenClock(_morning(steps[0][2]))
     with sessions() as session:
-        instance_id = InstanceService(session, clock=walking).start(PROCESS_KEY, branch_id, actor_id=people["secretary"]).id
+        instance_id = InstanceService(session, clock=walking, extensions=extensions).start(PROCESS_KEY, branch_id, actor_id=people["secretary"]).id
     for element_id, username, day, data in steps:
         walking.set(_morning(day))
-        fire_due_timers(sessions, walking)
+        fire_due_timers(sessions, walking, extensions)
         submission = {**data, "step_date": day}
         if element_id == "application":
             submission |= {"applicant_id": people[case.applicant], "birth_date": date.fromisoformat(case.birth_date)}
@@ -61,9 +70,9 @@ def _play(
             task_id = session.scalar(select(UserTask.id).where(
                 UserTask.instance_id == instance_id, UserTask.element_id == element_id, UserTask.status == TaskStatus.OPEN
             ))
-            InstanceService(session, clock=walking).complete_task(str(task_id), _jsonable(submission), actor_id=people[username])
+            InstanceService(session, clock=walking, extensions=extensions).complete_task(str(task_id), _jsonable(submission), actor_id=people[username])
     walking.set(_morning(today))
-    fire_due_timers(sessions, walking)
+    fire_due_timers(sessions, walking, extensions)
     return instance_id
 
 

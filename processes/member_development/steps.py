@@ -1,7 +1,7 @@
 """发展党员: the checks its steps make and the standing changes its decisions bring.
 
-The BPMN (processes/member_development.bpmn) names these guards on its tasks and calls these
-service tasks; every limit comes from the instance's rule set and is cited as (version, article).
+The BPMN (member_development.bpmn beside this file) names these guards on its tasks and calls these
+service tasks (the package's extensions give their names); every limit comes from the instance's rule set and is cited as (version, article).
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.party.branch_meeting import Ballot, ExcludedMember, Exclusion, Tally, VoteInvalid, decide
+from engine.party.branch_meeting import Exclusion
 from engine.calendar import CHINA_UTC_OFFSET, add_calendar_period, parse_iso_duration
 from engine.calendar.periods import add_months
 from engine.models import (
@@ -21,9 +21,9 @@ from engine.models import (
     Role,
     RoleAssignment,
 )
-from engine.procedures.rule_sets import Rule, load_rule_set, whole_months
-from engine.procedures.service_calls import ServiceCall, service_task
-from engine.procedures.step_guards import StepContext, StepRefused, cite, has_open_case, step_guard
+from engine.procedures.rule_sets import Rule, whole_months
+from engine.procedures.service_calls import ServiceCall
+from engine.procedures.step_guards import StepContext, StepRefused, cite, has_open_case
 
 PROCESS_KEY = "member_development"
 
@@ -44,16 +44,8 @@ EXCLUSION_TITLES = {
 }
 
 
-# The form field to point at for each part of a meeting record that can be wrong.
-VOTE_FIELDS = {
-    "tally": "yes", "present": "present_ids", "excluded": "excluded_ids", "exclusions_agreed": "exclusions_agreed",
-    "written": "written_yes_ids", "members": "present_ids",
-}
-
-
 # -- guards ---------------------------------------------------------------------------------
 
-@step_guard("applicant")
 def check_applicant(context: StepContext) -> None:
     """Step 1: who applies, aged 18 or over on the application date, not a member, not barred."""
     person = _person(context, "applicant_id")
@@ -83,21 +75,18 @@ def check_applicant(context: StepContext) -> None:
     context.outputs["applicant_name"] = person.display_name
 
 
-@step_guard("contacts")
 def check_contacts(context: StepContext) -> None:
     """Step 5: one or two full members as 培养联系人."""
     most = _number(context.rule("contacts_maximum"), 2)
     _check_full_members(context, "contact_ids", "培养联系人", least=1, most=most)
 
 
-@step_guard("sponsors")
 def check_sponsors(context: StepContext) -> None:
     """Step 9: two full members, none under 留党察看, as 入党介绍人."""
     needed = _number(context.rule("sponsors"), 2)
     _check_full_members(context, "sponsor_ids", "入党介绍人", least=needed, most=needed)
 
 
-@step_guard("training")
 def check_training(context: StepContext) -> None:
     """Step 11: at least three days or 24 class hours of 集中培训."""
     days_rule, hours_rule = context.rule("training_minimum_days"), context.rule("training_minimum_hours")
@@ -111,7 +100,6 @@ def check_training(context: StepContext) -> None:
         )
 
 
-@step_guard("leaving_soon")
 def check_leaving_soon(context: StepContext) -> None:
     """Step 12: someone leaving their unit within three months is generally not admitted (T10)."""
     leaving_on = context.submission.get("expected_departure_date")
@@ -130,33 +118,6 @@ def check_leaving_soon(context: StepContext) -> None:
         )
 
 
-@step_guard("branch_vote")
-def check_branch_vote(context: StepContext) -> None:
-    """Steps 15 and 23: quorum and majority computed from the meeting record, never typed in."""
-    submission = context.submission
-    voters = branch_voters(context.session, context.instance.organization_id, context.step_date)
-    excluded_ids = list(submission.get("excluded_ids") or [])
-    reasons = list(submission.get("exclusion_reasons") or [])
-    if len(reasons) != len(excluded_ids):
-        raise StepRefused("exclusion_reasons", "每位不计入应到会人数的党员都须注明原因 (give one reason per excluded member)")
-    agreed = bool(submission.get("exclusions_agreed")) and bool(submission.get("exclusions_decided"))
-    excluded = [ExcludedMember(pid, Exclusion(reason), agreed, agreed) for pid, reason in zip(excluded_ids, reasons, strict=True)]
-    written_lists = [(ballot, list(submission.get(f"written_{ballot.value}_ids") or [])) for ballot in Ballot]
-    written = {pid: ballot for ballot, ids in written_lists for pid in ids}
-    if len(written) != sum(len(ids) for _, ids in written_lists):
-        raise StepRefused("written_yes_ids", "同一党员只能提交一份书面意见 (one written opinion per member)")
-    tally = Tally(submission["yes"], submission["no"], submission["abstain"])
-    try:
-        (result,) = decide(sorted(voters), excluded, list(submission.get("present_ids") or []), written, {0: tally})
-    except VoteInvalid as invalid:
-        raise StepRefused(VOTE_FIELDS[invalid.part], invalid.message) from None
-    context.outputs["vote"] = {
-        "should_attend": result.should_attend, "present": result.present, "yes_votes": result.yes_votes,
-        "quorate": result.quorate, "carried": result.carried, "explanation": result.explanation,
-    }
-
-
-@step_guard("probation_decision")
 def check_probation_decision(context: StepContext) -> None:
     """Step 23: 按期转正, 延长预备期 (once, 6–12 months) or 取消预备党员资格."""
     if context.submission.get("resolution") != "extend":
@@ -174,7 +135,6 @@ def check_probation_decision(context: StepContext) -> None:
         )
 
 
-@step_guard("approval_extension")
 def check_approval_extension(context: StepContext) -> None:
     """Step 17: the approval time may be extended in special cases, with the reason on record."""
     if context.submission.get("outcome") == "extend" and not (context.submission.get("extension_reason") or "").strip():
@@ -182,7 +142,6 @@ def check_approval_extension(context: StepContext) -> None:
         raise StepRefused("extension_reason", f"延长审批时间须写明理由（何种特殊情况，{_cite(rule)}） (an extension needs its reason)")
 
 
-@step_guard("publicity")
 def check_publicity(context: StepContext) -> None:
     """公示: it cannot start before the previous step, nor end early (the task's `earliest`)."""
     started = context.submission["publicity_start"]
@@ -195,7 +154,6 @@ def check_publicity(context: StepContext) -> None:
 
 # -- service tasks --------------------------------------------------------------------------
 
-@service_task("development.admit")
 def admit_probationary(call: ServiceCall) -> dict[str, Any]:
     """上级党委批准: a probationary member of the branch, probation counted from the branch meeting."""
     person_id = _subject(call)
@@ -210,7 +168,6 @@ def admit_probationary(call: ServiceCall) -> dict[str, Any]:
     return _probation_dates(call, ends_on)
 
 
-@service_task("development.extend_probation")
 def extend_probation(call: ServiceCall) -> dict[str, Any]:
     standing = _standing(call)
     months = int(call.task_data["extension_months"])
@@ -219,7 +176,6 @@ def extend_probation(call: ServiceCall) -> dict[str, Any]:
     return _probation_dates(call, ends_on)
 
 
-@service_task("development.confirm_full")
 def confirm_full_membership(call: ServiceCall) -> dict[str, Any]:
     """转正: 党龄 counts from the day probation ended."""
     standing = _standing(call)
@@ -227,7 +183,6 @@ def confirm_full_membership(call: ServiceCall) -> dict[str, Any]:
     return {"status": standing.status.value, "full_since": standing.full_since}
 
 
-@service_task("development.cancel_probation")
 def cancel_probation(call: ServiceCall) -> dict[str, Any]:
     standing = _standing(call)
     standing.status, standing.updated_at = MembershipStatus.PROBATION_CANCELLED, call.clock.now()
@@ -236,22 +191,6 @@ def cancel_probation(call: ServiceCall) -> dict[str, Any]:
     ):
         call.session.delete(assignment)
     return {"status": standing.status.value}
-
-
-# -- shared reading -------------------------------------------------------------------------
-
-def branch_voters(session: Session, organization_id: int, on: date) -> set[int]:
-    """Full members of the branch with a vote on that day (not under 留党察看)."""
-    rows = session.execute(
-        select(PartyStanding.person_id, PartyStanding.on_probation_discipline_until)
-        .join(RoleAssignment, RoleAssignment.person_id == PartyStanding.person_id)
-        .where(
-            RoleAssignment.organization_id == organization_id,
-            RoleAssignment.role == Role.MEMBER,
-            PartyStanding.status == MembershipStatus.FULL,
-        )
-    )
-    return {person_id for person_id, disciplined_until in rows if disciplined_until is None or disciplined_until < on}
 
 
 def _check_full_members(context: StepContext, field_name: str, title: str, *, least: int, most: int) -> None:
@@ -308,7 +247,7 @@ def _hold_member_role(session: Session, person_id: int, organization_id: int) ->
 
 
 def _rule(call: ServiceCall, key: str) -> Rule:
-    return load_rule_set("member_development", call.task_data["rule_set_version"]).rule(key)
+    return call.rule_sets.load(PROCESS_KEY, call.task_data["rule_set_version"]).rule(key)
 
 
 def _probation_dates(call: ServiceCall, ends_on: date) -> dict[str, Any]:

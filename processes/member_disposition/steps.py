@@ -1,7 +1,7 @@
 """不合格党员组织处置: the checks its steps make and the standing changes its decisions bring.
 
-The BPMN (processes/member_disposition.bpmn) names these guards on its tasks and calls these service
-tasks; every limit comes from the instance's rule set (processes/rules/member_disposition_<version>.json)
+The BPMN (member_disposition.bpmn beside this file) names these guards on its tasks and calls these service
+tasks; every limit comes from the instance's rule set (rules/<version>.json beside this file)
 and is cited as (version, article).
 """
 from __future__ import annotations
@@ -20,9 +20,9 @@ from engine.models import (
     Role,
     RoleAssignment,
 )
-from engine.procedures.rule_sets import Rule, load_rule_set, whole_months
-from engine.procedures.service_calls import ServiceCall, service_task
-from engine.procedures.step_guards import StepContext, StepRefused, cite, has_open_case, step_guard
+from engine.procedures.rule_sets import Rule, whole_months
+from engine.procedures.service_calls import ServiceCall
+from engine.procedures.step_guards import StepContext, StepRefused, cite, has_open_case
 
 PROCESS_KEY = "member_disposition"
 RULE_SET = "member_disposition"
@@ -51,7 +51,6 @@ BAR_REASONS = {MembershipStatus.ADVISED_TO_LEAVE: "劝其退党", MembershipStat
 
 # -- guards ---------------------------------------------------------------------------------
 
-@step_guard("disposition_subject")
 def check_subject(context: StepContext) -> None:
     """启动: a member of this branch, not already sanctioned for the same issue, with no other open case."""
     person = _person(context.session, context.submission["member_id"])
@@ -71,7 +70,6 @@ def check_subject(context: StepContext) -> None:
     context.outputs["member_name"] = person.display_name
 
 
-@step_guard("disposition_talkers")
 def check_talkers(context: StepContext) -> None:
     """谈话: the branch sends (normally two) full members; the person concerned is not one of them."""
     rule = context.rule("talkers")
@@ -87,7 +85,6 @@ def check_talkers(context: StepContext) -> None:
             raise StepRefused("talker_ids", f"人员 {person_id} 不是正式党员，不能担任谈话人 (person {person_id} is not a full member)")
 
 
-@step_guard("disposition_measure")
 def check_measure(context: StepContext) -> None:
     """支委会提出处置意见: the measure fits its grounds and the person; 限期改正 lasts 1 month to the rule's maximum."""
     measure, grounds = context.submission["measure"], context.submission["grounds"]
@@ -105,7 +102,6 @@ def check_measure(context: StepContext) -> None:
         context.outputs["correction_months"] = _correction_months(context)
 
 
-@step_guard("disposition_pre_review")
 def check_pre_review(context: StepContext) -> None:
     """预审: 劝退 and 除名 also need the next higher 组织部's pre-review, in writing."""
     measure, submission = context.data.get("measure"), context.submission
@@ -119,7 +115,6 @@ def check_pre_review(context: StepContext) -> None:
         )
 
 
-@step_guard("disposition_notice")
 def check_notice(context: StepContext) -> None:
     """通知本人: the person is told of their right to appeal; after 劝退, their answer is recorded."""
     if not context.submission.get("appeal_rights_told"):
@@ -130,7 +125,6 @@ def check_notice(context: StepContext) -> None:
 
 # -- service tasks --------------------------------------------------------------------------
 
-@service_task("disposition.start_correction")
 def start_correction(call: ServiceCall) -> dict[str, Any]:
     """限期改正 runs from the day the person is told; re-assessed at its end (09:00 Beijing)."""
     notified_on: date = call.task_data["notice_date"]
@@ -139,12 +133,10 @@ def start_correction(call: ServiceCall) -> dict[str, Any]:
     return {"starts_on": notified_on, "ends_on": ends_on, "ends_at": ends_at.replace(tzinfo=UTC).isoformat()}
 
 
-@service_task("disposition.advise_to_leave")
 def advise_to_leave(call: ServiceCall) -> dict[str, Any]:
     return _remove_from_party(call, MembershipStatus.ADVISED_TO_LEAVE)
 
 
-@service_task("disposition.strike_off")
 def strike_off(call: ServiceCall) -> dict[str, Any]:
     return _remove_from_party(call, MembershipStatus.STRUCK_OFF)
 
@@ -156,7 +148,7 @@ def _remove_from_party(call: ServiceCall, status: MembershipStatus) -> dict[str,
     if standing is None:
         raise StepRefused("member_id", "流程尚未登记拟处置党员 (no member recorded)")
     decided_on: date = call.task_data["decision_date"]
-    bar = load_rule_set(RULE_SET, call.task_data["rule_set_version"]).rule("reentry_bar")
+    bar = call.rule_sets.load(RULE_SET, call.task_data["rule_set_version"]).rule("reentry_bar")
     standing.status, standing.updated_at = status, call.clock.now()
     standing.reentry_barred_until = add_calendar_period(decided_on, parse_iso_duration(str(bar.value)))
     standing.reentry_bar_reason = BAR_REASONS[status]

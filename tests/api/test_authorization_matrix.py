@@ -17,7 +17,7 @@ import pytest
 from engine.models import Person
 from tests.conftest import FIXTURES
 
-PROCESS = (FIXTURES.parents[2] / "processes" / "disclosure_review.bpmn").read_bytes()
+PROCESS = (FIXTURES.parents[2] / "processes" / "disclosure_review" / "disclosure_review.bpmn").read_bytes()
 PLAN = {"title": "党费收缴情况", "content": "本季度党费收缴情况如下。", "scope": "local", "methods": ["meeting"],
         "publish_on": "2026-04-01"}
 ACCOUNTS = ["admin", "owner", "auditor", "committee", "drafter", "secretary", "reviewer", "member1", "member4", "member5"]

@@ -9,7 +9,7 @@ from engine.models import AuditEvent, ProcessDefinition
 from tests.api.test_errors_and_auth import assert_error_shape
 from tests.conftest import FIXTURES
 
-PROCESSES = FIXTURES.parents[2] / "processes"
+PROCESSES = FIXTURES.parents[2] / "processes" / "disclosure_review"
 
 
 def upload(client, headers, name: str, content: bytes, extra: dict[str, bytes] | None = None):  # type: ignore[no-untyped-def]

@@ -39,7 +39,7 @@ def start_worker(database_url: str, redis_url: str, queue_name: str) -> Iterator
     def start() -> subprocess.Popen:
         env = {**os.environ, "DATABASE_URL": normalize_url(database_url), "REDIS_URL": redis_url}
         worker = subprocess.Popen(
-            [sys.executable, "-m", "rq.cli", "worker", "--worker-class", "engine.timers.jobs.TimerWorker", "--url", redis_url,
+            [sys.executable, "-m", "rq.cli", "worker", "--worker-class", "api.worker.TimerWorker", "--url", redis_url,
              "--path", str(ROOT), "--name",
              f"{queue_name}-{len(workers)}", queue_name],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,

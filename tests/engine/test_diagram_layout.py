@@ -14,7 +14,7 @@ from engine.errors import DeploymentRefused
 from tests.conftest import FIXTURES
 from tests.engine.test_corpus import CORPUS_DIR
 
-PROCESSES = sorted((FIXTURES.parents[2] / "processes").glob("*.bpmn"))
+PROCESSES = sorted((FIXTURES.parents[2] / "processes").glob("*/*.bpmn"))
 Bounds = tuple[float, float, float, float]
 
 

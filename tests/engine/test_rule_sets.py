@@ -8,18 +8,21 @@ from fractions import Fraction
 import pytest
 
 from engine.calendar import WorkCalendar, parse_due_rule, seed_from_package
-from engine.procedures.rule_sets import RuleSetInvalid, as_fraction, available_versions, load_rule_set, parse_rule_set
+from engine.procedures.rule_sets import RuleSetInvalid, as_fraction, parse_rule_set
+from processes import EXTENSIONS
+
+RULE_SETS = EXTENSIONS.rule_sets
 
 
 def test_both_regulation_versions_load_and_every_rule_cites_its_article():
-    assert available_versions("member_development") == ["2014", "2026.05"]
+    assert RULE_SETS.versions("member_development") == ["2014", "2026.05"]
     for version in ("2014", "2026.05"):
-        rules = load_rule_set("member_development", version)
+        rules = RULE_SETS.load("member_development", version)
         assert all(rule.article.startswith("§") and rule.version == version for rule in rules.rules.values())
 
 
 def test_the_2026_revision_differs_where_the_regulation_changed():
-    old, new = (load_rule_set("member_development", v) for v in ("2014", "2026.05"))
+    old, new = (RULE_SETS.load("member_development", v) for v in ("2014", "2026.05"))
     assert "branch_meeting_after_pre_review" not in old.rules
     assert new.rule("branch_meeting_after_pre_review").value == "P1M"
     assert (old.rule("probation").citation, new.rule("probation").citation) == ("2014 §32", "2026.05 §31")
@@ -28,7 +31,7 @@ def test_the_2026_revision_differs_where_the_regulation_changed():
 def test_a_rule_value_is_a_usable_due_rule(session, clock):
     seed_from_package(session, clock, years=[2026])
     calendar = WorkCalendar(session)
-    probation = load_rule_set("member_development", "2026.05").rule("probation")
+    probation = RULE_SETS.load("member_development", "2026.05").rule("probation")
     passed = datetime(2026, 6, 30, 2, 0)
     assert parse_due_rule(probation.value).due_from(passed, calendar).value == datetime(2027, 6, 30, 2, 0)
 
@@ -54,7 +57,7 @@ def test_bad_rules_are_refused_naming_the_rule(rule, message):
 
 
 def test_a_maximum_may_be_a_share_of_the_members():
-    cap = load_rule_set("democratic_appraisal", "2019").rule("excellent_cap")
+    cap = RULE_SETS.load("democratic_appraisal", "2019").rule("excellent_cap")
     assert (cap.kind, cap.value, cap.citation) == ("maximum", "1/3", "2019 §27")
     assert as_fraction(cap.value) == Fraction(1, 3)
     assert as_fraction("P1M") is None and as_fraction(3) is None

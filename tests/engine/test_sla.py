@@ -10,6 +10,7 @@ from sqlalchemy import select
 from engine.calendar import seed_from_package
 from engine.models import AuditEvent, Notification, TaskStatus, Timer, TimerKind, TimerState, UserTask
 from engine.people.permissions import is_candidate, load_actor
+from engine.procedures.extensions import NO_EXTENSIONS
 from engine.timers.delivery import fire_due_timers
 from tests.engine.conftest import deploy_fixture
 
@@ -45,14 +46,14 @@ def test_the_due_rule_gives_a_due_date_on_the_working_calendar(session, clock, r
 
 def test_a_reminder_then_an_escalation_to_the_party_committee(session, session_factory, clock, org_tree, people, review):
     clock.set(review.follow_up_at + timedelta(seconds=1))
-    fire_due_timers(session_factory, clock)
+    fire_due_timers(session_factory, clock, NO_EXTENSIONS)
     reminded = session.scalars(select(Notification).where(Notification.kind == "reminder")).all()
     assert [n.person_id for n in reminded] == [people["secretary"].id] and "到期" in reminded[0].message
     session.refresh(review)
     assert not review.overdue
 
     clock.set(review.due_at + timedelta(seconds=1))
-    fire_due_timers(session_factory, clock)
+    fire_due_timers(session_factory, clock, NO_EXTENSIONS)
     session.refresh(review)
     assert review.overdue and review.status == TaskStatus.OPEN
     assert (review.escalated_role, review.escalated_organization_id) == ("committee_member", org_tree.committee.id)
@@ -68,7 +69,7 @@ def test_finishing_in_time_cancels_reminder_and_escalation(session, session_fact
     rows = sla_rows(session, review.id)
     assert {row.state for row in rows.values()} == {TimerState.CANCELLED}
     clock.advance(timedelta(days=30))
-    assert fire_due_timers(session_factory, clock) == []  # back at the draft, which has no due rule
+    assert fire_due_timers(session_factory, clock, NO_EXTENSIONS) == []  # back at the draft, which has no due rule
     assert session.scalars(select(Notification).where(Notification.task_id == review.id)).all() == []
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from engine.definitions.deployment import deploy
 from engine.errors import Conflict, DeploymentRefused
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance, TaskStatus, Timer, TimerKind, TimerState, UserTask
+from engine.procedures.extensions import NO_EXTENSIONS
 from engine.timers.delivery import fire_due_timers
 from tests.engine.conftest import deploy_fixture, read_fixture
 
@@ -30,7 +31,7 @@ def test_deploying_schedules_the_next_occurrence(session, clock):
 def test_each_occurrence_starts_one_instance_per_branch_then_schedules_the_next(session, session_factory, clock, org_tree):
     deploy_fixture(session, clock, "annual_start.bpmn")
     clock.set(FIRST + timedelta(seconds=1))
-    assert [outcome for _, outcome in fire_due_timers(session_factory, clock)] == ["fired"]
+    assert [outcome for _, outcome in fire_due_timers(session_factory, clock, NO_EXTENSIONS)] == ["fired"]
     instances = session.scalars(select(ProcessInstance).order_by(ProcessInstance.organization_id)).all()
     assert [(i.organization_id, i.business_key, i.status) for i in instances] == [
         (org_tree.branch_a.id, "annual_start@2026-10-08", InstanceStatus.RUNNING),
@@ -42,7 +43,7 @@ def test_each_occurrence_starts_one_instance_per_branch_then_schedules_the_next(
     assert session.scalars(select(Timer).where(Timer.kind == TimerKind.BPMN)).all() == []  # no start event left waiting
     fired, following = start_rows(session)
     assert fired.state == TimerState.FIRED and following.due_at == datetime(2027, 10, 8, 1, 0)
-    assert fire_due_timers(session_factory, clock) == []  # nothing twice
+    assert fire_due_timers(session_factory, clock, NO_EXTENSIONS) == []  # nothing twice
 
 
 def test_a_new_version_takes_over_the_schedule(session, clock):
@@ -67,7 +68,7 @@ def test_the_timer_skips_a_branch_that_started_this_years_instance_by_hand(sessi
     deploy_fixture(session, clock, "annual_start.bpmn")
     by_hand = service.start("annual_start", org_tree.branch_a.id, business_key="2026年度")
     clock.set(FIRST + timedelta(seconds=1))
-    assert [outcome for _, outcome in fire_due_timers(session_factory, clock)] == ["fired"]
+    assert [outcome for _, outcome in fire_due_timers(session_factory, clock, NO_EXTENSIONS)] == ["fired"]
     session.expire_all()
     instances = session.scalars(select(ProcessInstance).order_by(ProcessInstance.id)).all()
     assert [(i.organization_id, i.business_key) for i in instances] == [

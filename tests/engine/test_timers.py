@@ -10,6 +10,7 @@ from sqlalchemy import select
 from engine.instances.service import InstanceService
 from engine.models import AuditEvent, InstanceStatus, TaskStatus, Timer, TimerState, UserTask
 from engine.definitions.spec_cache import SpecCache
+from engine.procedures.extensions import NO_EXTENSIONS
 from engine.timers.delivery import fire_due_timers
 from engine.timers.firing import FireOutcome
 from tests.engine.conftest import deploy_fixture
@@ -48,9 +49,9 @@ def test_a_waiting_timer_is_a_row_due_on_the_injected_clock(session, clock, star
 
 
 def test_nothing_fires_before_its_time_and_it_fires_once_after(session, session_factory, clock, started):
-    assert fire_due_timers(session_factory, clock) == []
+    assert fire_due_timers(session_factory, clock, NO_EXTENSIONS) == []
     clock.advance(timedelta(days=1, seconds=1))
-    fired = fire_due_timers(session_factory, clock)
+    fired = fire_due_timers(session_factory, clock, NO_EXTENSIONS)
     assert [outcome for _, outcome in fired] == ["fired"]
     assert open_task(session, started.id, "review")
     rows = timers(session, started.id)
@@ -70,15 +71,15 @@ def test_an_early_bell_fires_nothing(session, clock, started):
 
 def test_non_interrupting_reminder_then_interrupting_deadline(session, session_factory, clock, started):
     clock.advance(timedelta(days=1, seconds=1))
-    fire_due_timers(session_factory, clock)
+    fire_due_timers(session_factory, clock, NO_EXTENSIONS)
     review = open_task(session, started.id, "review")
     clock.advance(timedelta(hours=12))
-    fire_due_timers(session_factory, clock)
+    fire_due_timers(session_factory, clock, NO_EXTENSIONS)
     assert open_task(session, started.id, "review").id == review.id  # still open after the reminder
     reminders = session.scalars(select(Timer).where(Timer.element_id == "review_reminder")).all()
     assert [r.state for r in reminders] == [TimerState.FIRED]  # fired once, not re-armed
     clock.advance(timedelta(days=3))
-    fire_due_timers(session_factory, clock)
+    fire_due_timers(session_factory, clock, NO_EXTENSIONS)
     session.expire_all()
     assert session.get(UserTask, review.id).status == TaskStatus.CANCELLED
     assert open_task(session, started.id, "overdue_review")
@@ -87,12 +88,12 @@ def test_non_interrupting_reminder_then_interrupting_deadline(session, session_f
 
 def test_completing_in_time_cancels_the_deadline(session, session_factory, service, clock, people, started):
     clock.advance(timedelta(days=1, seconds=1))
-    fire_due_timers(session_factory, clock)
+    fire_due_timers(session_factory, clock, NO_EXTENSIONS)
     service.complete_task(open_task(session, started.id, "review").id, {}, actor_id=people["secretary"].id)
     rows = timers(session, started.id)
     assert rows["review_deadline"].state == TimerState.CANCELLED and rows["review_reminder"].state == TimerState.CANCELLED
     clock.advance(timedelta(days=30))
-    assert fire_due_timers(session_factory, clock) == []
+    assert fire_due_timers(session_factory, clock, NO_EXTENSIONS) == []
     session.expire_all()
     assert session.get(type(started), started.id).status == InstanceStatus.COMPLETED
 
@@ -100,9 +101,9 @@ def test_completing_in_time_cancels_the_deadline(session, session_factory, servi
 def test_a_suspended_instance_defers_its_timers_until_resumed(session, session_factory, service, clock, people, started):
     service.suspend(started.id, actor_id=people["secretary"].id)
     clock.advance(timedelta(days=2))
-    assert [outcome for _, outcome in fire_due_timers(session_factory, clock)] == ["deferred"]
+    assert [outcome for _, outcome in fire_due_timers(session_factory, clock, NO_EXTENSIONS)] == ["deferred"]
     service.resume(started.id, actor_id=people["secretary"].id)
-    assert [outcome for _, outcome in fire_due_timers(session_factory, clock)][0] == "fired"
+    assert [outcome for _, outcome in fire_due_timers(session_factory, clock, NO_EXTENSIONS)][0] == "fired"
 
 
 def test_cancelling_the_instance_cancels_its_timers(session, service, clock, people, started):

@@ -18,7 +18,7 @@ from engine.definitions.spec_cache import SpecCache
 from tests.processes.test_scenarios import PROCESSES, ScenarioPlayer
 from tests.web.test_sign_in import csrf_token, sign_in
 
-SUITE = json.loads((PROCESSES / "democratic_appraisal.scenarios.json").read_text(encoding="utf-8"))
+SUITE = json.loads((PROCESSES / "democratic_appraisal" / "scenarios.json").read_text(encoding="utf-8"))
 VOTES = {
     "member1": {"@member2": "basically_qualified", "@member3": "excellent"},
     "member2": {"@member3": "unqualified"},

@@ -11,11 +11,12 @@ from sqlalchemy import select
 
 from engine.calendar import seed_from_package
 from processes.member_development.demo_cases import seed_development_cases
-from engine.definitions.deployment import deploy_directory
+from engine.definitions.deployment import deploy_package_folders
+from processes import EXTENSIONS, package_folders
 from engine.models import AuditEvent, Person
 from tests.web.test_sign_in import sign_in
 
-ROOT = Path(__file__).resolve().parents[2]
+MEMBER_DEVELOPMENT = Path(__file__).resolve().parents[2] / "processes" / "member_development"
 
 
 @pytest.fixture
@@ -23,9 +24,9 @@ def seeded_cases(demo, session_factory, clock):  # type: ignore[no-untyped-def]
     clock.set(datetime(2026, 11, 25, 2, 0))  # 10:00 in Beijing
     with session_factory() as session:
         seed_from_package(session, clock, [2024, 2025, 2026])
-        deploy_directory(session, ROOT / "processes", ROOT / "forms" / "definitions", clock=clock)
+        deploy_package_folders(session, package_folders(), EXTENSIONS, clock=clock)
         session.commit()
-    return seed_development_cases(session_factory, clock, demo.branch1.id)
+    return seed_development_cases(session_factory, clock, demo.branch1.id, EXTENSIONS)
 
 
 def test_pipeline_counts_people_by_stage_and_lists_deadlines(client, login, demo, seeded_cases, session_factory):
@@ -90,16 +91,27 @@ def test_a_bad_rule_set_choice_is_refused_and_changes_nothing(client, login, dem
 
 
 def test_an_unknown_step_guard_is_refused_at_deploy(client, login):
-    bpmn = (ROOT / "processes" / "member_development.bpmn").read_text(encoding="utf-8")
-    broken = bpmn.replace('value="sponsors"', 'value="sponsor_checks"')
+    bpmn = (MEMBER_DEVELOPMENT / "member_development.bpmn").read_text(encoding="utf-8")
+    broken = bpmn.replace('value="development.sponsors"', 'value="development.sponsor_checks"')
     upload = {"file": (io.BytesIO(broken.encode()), "member_development.bpmn")}
     response = client.post("/api/v1/process-definitions", data=upload, headers=login("owner"), content_type="multipart/form-data")
     assert response.status_code == 422, response.json
     assert [(p["code"], p["element_id"]) for p in response.json["errors"]] == [("unknown_guard", "sponsors")]
 
 
+def test_a_guard_by_its_former_name_is_refused_at_deploy_with_its_name_now(client, login):
+    bpmn = (MEMBER_DEVELOPMENT / "member_development.bpmn").read_text(encoding="utf-8")
+    former = bpmn.replace('value="development.sponsors"', 'value="sponsors"')
+    upload = {"file": (io.BytesIO(former.encode()), "member_development.bpmn")}
+    response = client.post("/api/v1/process-definitions", data=upload, headers=login("owner"), content_type="multipart/form-data")
+    assert response.status_code == 422, response.json
+    (problem,) = response.json["errors"]
+    assert (problem["code"], problem["element_id"]) == ("unknown_guard", "sponsors")
+    assert "development.sponsors" in problem["message"]
+
+
 def _start_case(client, login, demo) -> dict:  # type: ignore[no-untyped-def, type-arg]
-    bpmn = (ROOT / "processes" / "member_development.bpmn").read_bytes()
+    bpmn = (MEMBER_DEVELOPMENT / "member_development.bpmn").read_bytes()
     upload = {"file": (io.BytesIO(bpmn), "member_development.bpmn")}
     client.post("/api/v1/process-definitions", data=upload, headers=login("owner"), content_type="multipart/form-data")
     response = client.post(

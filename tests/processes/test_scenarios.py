@@ -1,4 +1,4 @@
-"""Every process scenario in processes/*.scenarios.json, played through the HTTP API.
+"""Every process scenario in processes/<key>/scenarios.json, played through the HTTP API.
 
 A scenario is data: who submits what at each step (and on which date), which tasks must be open,
 which submissions are refused and why, what gets published or recorded, and how the instance ends.
@@ -24,6 +24,7 @@ from engine.clock import FrozenClock
 from engine.party.demo_organization import DemoOrganization
 from engine.models import MembershipStatus, PartyStanding, Person, ProcessInstance
 from engine.timers.delivery import fire_due_timers
+from processes import EXTENSIONS
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 BEIJING = timedelta(hours=8)
@@ -32,7 +33,7 @@ PUBLISHED_CALENDAR_YEARS = [2024, 2025, 2026]
 
 def load_scenarios() -> list[tuple[dict[str, Any], dict[str, Any]]]:
     cases = []
-    for path in sorted(PROCESSES.glob("*.scenarios.json")):
+    for path in sorted(PROCESSES.glob("*/scenarios.json")):
         suite = json.loads(path.read_text(encoding="utf-8"))
         cases.extend((suite, scenario) for scenario in suite["scenarios"])
     return cases
@@ -86,14 +87,14 @@ class ScenarioPlayer:
         if day > self.today():
             self.clock.set(self.morning_of(day))
             self._tokens.clear()
-            fire_due_timers(self.sessions, self.clock)
+            fire_due_timers(self.sessions, self.clock, EXTENSIONS)
 
     # -- the process --------------------------------------------------------------------
 
     def deploy(self, key: str | None = None) -> None:
         key = key or self.suite["process"]
-        upload: dict[str, Any] = {"file": (io.BytesIO((PROCESSES / f"{key}.bpmn").read_bytes()), f"{key}.bpmn")}
-        upload["files"] = [(io.BytesIO(path.read_bytes()), path.name) for path in sorted(PROCESSES.glob("*.dmn"))]
+        upload: dict[str, Any] = {"file": (io.BytesIO((PROCESSES / key / f"{key}.bpmn").read_bytes()), f"{key}.bpmn")}
+        upload["files"] = [(io.BytesIO(path.read_bytes()), path.name) for path in sorted((PROCESSES / key).glob("*.dmn"))]
         response = self.client.post(
             "/api/v1/process-definitions", data=upload, headers=self.headers("owner"), content_type="multipart/form-data"
         )

@@ -16,7 +16,7 @@ from engine.models import UserTask
 from tests.conftest import FIXTURES
 
 CHROMIUM = Path("/usr/bin/chromium")
-DISCLOSURE_REVIEW = (FIXTURES.parents[2] / "processes" / "disclosure_review.bpmn").read_bytes()
+DISCLOSURE_REVIEW = (FIXTURES.parents[2] / "processes" / "disclosure_review" / "disclosure_review.bpmn").read_bytes()
 
 
 @pytest.fixture

@@ -82,7 +82,7 @@ def test_a_process_owner_renames_a_task_in_the_editor_and_deploys_it(page: Page,
 
 
 def test_a_member_casts_the_appraisal_ballot_by_clicking(page: Page, live_url, client, demo, session_factory, clock):
-    suite = json.loads((PROCESSES / "democratic_appraisal.scenarios.json").read_text(encoding="utf-8"))
+    suite = json.loads((PROCESSES / "democratic_appraisal" / "scenarios.json").read_text(encoding="utf-8"))
     player = ScenarioPlayer(client, session_factory, clock, demo, suite)
     player.deploy()
     player.start(suite["scenarios"][0])

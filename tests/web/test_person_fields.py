@@ -11,7 +11,7 @@ from engine.models import TaskStatus, UserTask
 from tests.processes.test_scenarios import PROCESSES, ScenarioPlayer
 from tests.web.test_sign_in import csrf_token, sign_in
 
-SUITE = json.loads((PROCESSES / "member_development.scenarios.json").read_text(encoding="utf-8"))
+SUITE = json.loads((PROCESSES / "member_development" / "scenarios.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture

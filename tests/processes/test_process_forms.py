@@ -1,4 +1,4 @@
-"""The definitions shipped in forms/definitions/ (those of 党务公开 review in detail), and loading a folder of them."""
+"""The forms each process package ships in processes/<key>/forms/ (those of 党务公开 review in detail), and loading a folder of them."""
 from __future__ import annotations
 
 import json
@@ -16,8 +16,9 @@ from forms import (
     validate_submission,
 )
 
-DEFINITIONS = Path(__file__).resolve().parents[2] / "forms" / "definitions"
-FILES = sorted(DEFINITIONS.glob("*.json"))
+PROCESSES = Path(__file__).resolve().parents[2] / "processes"
+DEFINITIONS = PROCESSES / "disclosure_review" / "forms"
+FILES = sorted(PROCESSES.glob("*/forms/*.json"))
 EXPECTED_KEYS = {
     "disclosure_plan",
     "confidentiality_review",
@@ -70,15 +71,20 @@ SUBMISSIONS: dict[str, tuple[dict[str, Any], str]] = {
 
 
 def test_every_shipped_definition_is_loaded_by_its_key() -> None:
-    loaded = set(load_form_directory(DEFINITIONS))
+    loaded = {key for folder in PROCESSES.glob("*/forms") for key in load_form_directory(folder)}
     assert loaded == {path.stem for path in FILES}
-    assert EXPECTED_KEYS == set(SUBMISSIONS) <= loaded
+    assert len(loaded) == len(FILES)  # no key in two packages
+    assert EXPECTED_KEYS == set(SUBMISSIONS) == set(load_form_directory(DEFINITIONS))
 
 
-def test_every_shipped_definition_is_a_form_of_some_process() -> None:
-    """The other procedures' forms are filled in their scenarios; none may lie unused."""
-    processes = " ".join(path.read_text(encoding="utf-8") for path in (DEFINITIONS.parents[1] / "processes").glob("*.bpmn"))
-    unused = [path.stem for path in FILES if f'name="form_key" value="{path.stem}"' not in processes]
+def test_every_shipped_definition_is_a_form_of_its_own_process() -> None:
+    """Each package's forms are the forms its BPMN names; none may lie unused or belong elsewhere."""
+    unused = []
+    for path in FILES:
+        package = path.parents[1]
+        bpmn = (package / f"{package.name}.bpmn").read_text(encoding="utf-8")
+        if f'name="form_key" value="{path.stem}"' not in bpmn:
+            unused.append(f"{package.name}/{path.stem}")
     assert unused == []
 
 
