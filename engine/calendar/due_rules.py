@@ -6,7 +6,7 @@ Grammar (case-insensitive, spaces optional around the unit):
   `P<n>D`, or the name of a task-data variable holding the number (`feedback_days working`);
   by default a deadline: the n-th working day after the start ("decide within 3 working days";
   5 working days from Mon 2025-09-29 is Mon 2025-10-13). Followed by `inclusive` / `含起始日` it
-  is a window counted from the start day, as 公示 periods are (DOMAIN.md §5.3); `after` /
+  is a window counted from the start day, as 公示 periods are (docs/DOMAIN.md §5.3); `after` /
   `不含起始日` states the default explicitly.
 
 Times are naive UTC; days are counted in Beijing time, and a working-day deadline falls due at the

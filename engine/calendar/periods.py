@@ -1,6 +1,6 @@
 """ISO 8601 durations on the plain Gregorian calendar: months and years clamp to the month's end.
 
-No working-day lookup happens here: P1M, P3M, P1Y and the like are calendar periods (DOMAIN.md §2.4).
+No working-day lookup happens here: P1M, P3M, P1Y and the like are calendar periods (docs/DOMAIN.md §2.4).
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Working-day arithmetic on China's official schedule, read from the `calendar_days` table.
 
-Conventions (DOMAIN.md §5.3):
+Conventions (docs/DOMAIN.md §5.3):
 * `add_working_days(start, n)` (inclusive, the default): a window of n working days counted from
   the start date; the start date is day 1 when it is a working day, otherwise the first working
   day after it is. 2025-09-29 + 5 → 2025-10-11 (9/29, 9/30, 10/9, 10/10, Sat 10/11 调休上班).

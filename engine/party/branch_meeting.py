@@ -1,6 +1,6 @@
 """Branch meeting votes (支部大会表决), computed from what was recorded, never typed in.
 
-Rules (《发展党员工作细则》§20–21, 党章 §7; DOMAIN.md §2.1):
+Rules (《发展党员工作细则》§20–21, 党章 §7; docs/DOMAIN.md §2.1):
 - only full members vote; probationary members have none;
 - those who should attend (应到会有表决权人数) are the branch's full members less the permitted
   exclusions, each needing the higher committee's agreement and a branch-meeting decision;

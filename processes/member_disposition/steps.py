@@ -30,7 +30,7 @@ RULE_SET = "member_disposition"
 CORRECT, ADVISE_TO_LEAVE, STRIKE_OFF = "correct", "advise_to_leave", "strike_off"
 MEASURE_TITLES = {CORRECT: "限期改正", ADVISE_TO_LEAVE: "劝其退党", STRIKE_OFF: "除名"}
 
-# The situations the 办法 lists for each measure (DOMAIN.md §3.2): a proposal must match its grounds.
+# The situations the 办法 lists for each measure (docs/DOMAIN.md §3.2): a proposal must match its grounds.
 GROUNDS: dict[str, tuple[str, str]] = {
     "weak_ideals": (CORRECT, "理想信念不坚定、缺乏革命意志，但愿意改正"),
     "religion": (CORRECT, "信仰宗教"),

@@ -1,4 +1,4 @@
-"""The calendar service: China's official working days (DOMAIN.md §5), Gregorian periods (§2.4),
+"""The calendar service: China's official working days (docs/DOMAIN.md §5), Gregorian periods (§2.4),
 administrator overrides, unpublished years, due rules, and the `wf calendar` commands."""
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def test_a_five_day_window_counted_from_the_start_day_ends_on_the_adjusted_satur
 
 def test_the_fifth_working_day_after_the_start_day_is_the_monday_after(seeded):
     result = WorkCalendar(seeded).add_working_days(NATIONAL_DAY_START, 5, inclusive=False)
-    assert result.value == date(2025, 10, 13)  # the DOMAIN.md §5.2 library check
+    assert result.value == date(2025, 10, 13)  # the docs/DOMAIN.md §5.2 library check
     assert result.basis.startswith("起始日后第 5 个工作日")
     assert result.value == chinese_calendar.find_workday(5, NATIONAL_DAY_START)
 
