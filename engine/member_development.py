@@ -212,9 +212,9 @@ def admit_probationary(call: ServiceCall) -> dict[str, Any]:
 
 @service_task("development.extend_probation")
 def extend_probation(call: ServiceCall) -> dict[str, Any]:
-    standing = _standing(call)
+    standing, ends_on = _probationer(call)
     months = int(call.task_data["extension_months"])
-    ends_on = _after(standing.probation_ends_on, f"P{months}M")
+    ends_on = _after(ends_on, f"P{months}M")
     standing.probation_ends_on, standing.probation_extended, standing.updated_at = ends_on, True, call.clock.now()
     return _probation_dates(call, ends_on)
 
@@ -222,14 +222,14 @@ def extend_probation(call: ServiceCall) -> dict[str, Any]:
 @service_task("development.confirm_full")
 def confirm_full_membership(call: ServiceCall) -> dict[str, Any]:
     """转正: 党龄 counts from the day probation ended."""
-    standing = _standing(call)
-    standing.status, standing.full_since, standing.updated_at = MembershipStatus.FULL, standing.probation_ends_on, call.clock.now()
+    standing, ends_on = _probationer(call)
+    standing.status, standing.full_since, standing.updated_at = MembershipStatus.FULL, ends_on, call.clock.now()
     return {"status": standing.status.value, "full_since": standing.full_since}
 
 
 @service_task("development.cancel_probation")
 def cancel_probation(call: ServiceCall) -> dict[str, Any]:
-    standing = _standing(call)
+    standing, _ = _probationer(call)
     standing.status, standing.updated_at = MembershipStatus.PROBATION_CANCELLED, call.clock.now()
     for assignment in call.session.scalars(
         select(RoleAssignment).where(RoleAssignment.person_id == standing.person_id, RoleAssignment.role == Role.MEMBER)
@@ -289,11 +289,12 @@ def _subject(call: ServiceCall) -> int:
     return call.instance.subject_person_id
 
 
-def _standing(call: ServiceCall) -> PartyStanding:
+def _probationer(call: ServiceCall) -> tuple[PartyStanding, date]:
+    """The subject's standing, still a probationary member, and the day their probation ends."""
     standing = call.session.get(PartyStanding, _subject(call))
-    if standing is None or standing.probation_ends_on is None:
+    if standing is None or standing.status != MembershipStatus.PROBATIONARY or standing.probation_ends_on is None:
         raise StepRefused("resolution", "此人不是预备党员 (not a probationary member)")
-    return standing
+    return standing, standing.probation_ends_on
 
 
 def _hold_member_role(session: Session, person_id: int, organization_id: int) -> None:
