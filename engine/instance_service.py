@@ -270,6 +270,9 @@ class InstanceService(CommandBase):
             return FireOutcome.EARLY
         if timer.kind == TimerKind.START:
             return self._fire_start(timer, now)
+        if timer.instance_id is None:  # only a start timer belongs to no instance: nothing waits on this one
+            timer.state = TimerState.CANCELLED
+            return FireOutcome.STALE
         instance = self._load_instance(timer.instance_id, None)
         if instance.status != InstanceStatus.RUNNING:
             return FireOutcome.DEFERRED  # stays pending; fires once the instance runs again
@@ -294,10 +297,11 @@ class InstanceService(CommandBase):
 
     def _fire_start(self, timer: Timer, now: datetime) -> FireOutcome:
         """A timer start event: one instance per target organisation, then the next occurrence."""
-        definition = self.session.get(ProcessDefinition, timer.definition_id)
-        spec, _ = self.specs.get(self.session, timer.definition_id)
-        scheduled = next((t for t in start_timers(spec) if t.element_id == timer.element_id), None)
-        if definition is None or scheduled is None:
+        # A version that is gone (or none recorded) starts nothing: look it up before its cached spec.
+        definition = None if timer.definition_id is None else self.session.get(ProcessDefinition, timer.definition_id)
+        spec = None if definition is None else self.specs.get(self.session, definition.id)[0]
+        scheduled = None if spec is None else next((t for t in start_timers(spec) if t.element_id == timer.element_id), None)
+        if definition is None or spec is None or scheduled is None:
             timer.state = TimerState.CANCELLED
             return FireOutcome.STALE
         timer.state, timer.fired_at = TimerState.FIRED, now
