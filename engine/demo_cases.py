@@ -29,7 +29,7 @@ Step = tuple[str, str, date, dict[str, Any]]  # element, username, step date, su
 class DemoCase:
     applicant: str
     birth_date: str
-    steps: Callable[[date, "_Payloads"], list[Step]]
+    steps: Callable[[date, _Payloads], list[Step]]
 
 
 def seed_development_cases(sessions: sessionmaker[Session], clock: Clock, branch_id: int) -> list[int]:

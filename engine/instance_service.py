@@ -290,7 +290,10 @@ class InstanceService(CommandBase):
             return FireOutcome.STALE
         timer.state, timer.fired_at = TimerState.FIRED, now
         self.session.flush()  # the re-projection below must see this occurrence as fired
-        self._audit("timer.fired", instance, None, task_id=timer.task_id, after={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()})
+        self._audit(
+            "timer.fired", instance, None, task_id=timer.task_id,
+            after={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()},
+        )
         workflow.refresh_timers()
         self._advance_and_save(instance, workflow, None)
         return FireOutcome.FIRED
@@ -421,7 +424,10 @@ class InstanceService(CommandBase):
         timers.cancelled.extend(cancel_sla(self.session, instance.id, {row.id for row in closed if row.due_rule}))
         for timer in timers.scheduled:
             self._ring_after_commit.append(timer)
-            self._audit("timer.scheduled", instance, actor_id, task_id=timer.task_id, after={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()})
+            self._audit(
+                "timer.scheduled", instance, actor_id, task_id=timer.task_id,
+                after={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()},
+            )
         for timer in timers.cancelled:
             self._audit("timer.cancelled", instance, actor_id, task_id=timer.task_id, after={"kind": timer.kind.value})
         if incident is not None:

@@ -70,7 +70,8 @@ def check_applicant(context: StepContext) -> None:
             )
     standing = context.session.get(PartyStanding, person.id)
     if standing is not None and standing.status in (MembershipStatus.PROBATIONARY, MembershipStatus.FULL):
-        raise StepRefused("applicant_id", f"{person.display_name} 已是{'预备' if standing.status == MembershipStatus.PROBATIONARY else '正式'}党员，不能再申请入党 (already a member)")
+        kind = "预备" if standing.status == MembershipStatus.PROBATIONARY else "正式"
+        raise StepRefused("applicant_id", f"{person.display_name} 已是{kind}党员，不能再申请入党 (already a member)")
     if standing is not None and standing.reentry_barred_until and applied_on < standing.reentry_barred_until:
         raise StepRefused(
             "applicant_id",
@@ -78,7 +79,9 @@ def check_applicant(context: StepContext) -> None:
             f"(barred from re-entry until {standing.reentry_barred_until})",
         )
     if has_open_case(context.session, PROCESS_KEY, person.id, context.instance.id):
-        raise StepRefused("applicant_id", f"{person.display_name} 已有正在办理的发展党员流程 (a development case is already open for this person)")
+        raise StepRefused(
+            "applicant_id", f"{person.display_name} 已有正在办理的发展党员流程 (a development case is already open for this person)"
+        )
     context.instance.subject_person_id = person.id
     context.outputs["applicant_name"] = person.display_name
 
@@ -188,7 +191,9 @@ def check_publicity(context: StepContext) -> None:
     started = context.submission["publicity_start"]
     previous = context.data.get("last_step_date")
     if isinstance(previous, date) and started < previous:
-        raise StepRefused("publicity_start", f"公示开始日期 {started} 早于上一步骤的日期 {previous} (publicity cannot start before the previous step)")
+        raise StepRefused(
+            "publicity_start", f"公示开始日期 {started} 早于上一步骤的日期 {previous} (publicity cannot start before the previous step)"
+        )
     if context.submission.get("has_objection") and not (context.submission.get("objection_summary") or "").strip():
         raise StepRefused("objection_summary", "有反映问题的，须写明问题概要 (summarise the objection)")
 
@@ -267,7 +272,9 @@ def _check_full_members(context: StepContext, field_name: str, title: str, *, le
             raise StepRefused(field_name, f"人员 {person_id} 不存在 (person {person_id} not found)")
         standing = context.session.get(PartyStanding, person_id)
         if standing is None or standing.status != MembershipStatus.FULL:
-            raise StepRefused(field_name, f"{person.display_name} 不是正式党员，不能担任{title} ({person.display_name} is not a full member)")
+            raise StepRefused(
+                field_name, f"{person.display_name} 不是正式党员，不能担任{title} ({person.display_name} is not a full member)"
+            )
         if standing.on_probation_discipline_until and standing.on_probation_discipline_until >= context.step_date:
             raise StepRefused(
                 field_name,
