@@ -190,12 +190,6 @@ class VerifyResponse(Schema):
     first_bad_seq = fields.Integer(allow_none=True)
 
 
-class HealthResponse(Schema):
-    db = fields.Boolean()
-    redis = fields.Boolean()
-    workers = fields.Integer()
-
-
 class DisclosureSchema(Schema):
     id = fields.Integer()
     instance_id = fields.Integer()

@@ -35,15 +35,6 @@ STAGES: dict[str, tuple[str, str]] = {
     "probation": ("预备党员的教育考察和转正", "Probation and full membership"),
 }
 
-EXCLUSION_TITLES = {
-    Exclusion.ILLNESS: "因病不能表达本人意志",
-    Exclusion.ABROAD: "自费出国半年以上",
-    Exclusion.IN_CUSTODY: "正在服刑",
-    Exclusion.BEDRIDDEN: "卧床不起、生活不能自理",
-    Exclusion.AWAY_UNTRANSFERRED: "外出半年以上、组织关系应转未转",
-}
-
-
 # The form field to point at for each part of a meeting record that can be wrong.
 VOTE_FIELDS = {
     "tally": "yes", "present": "present_ids", "excluded": "excluded_ids", "exclusions_agreed": "exclusions_agreed",
@@ -337,7 +328,3 @@ def _number(rule: Rule | None, default: int) -> int:
 
 def _cite(rule: Rule | None) -> str:
     return f"《发展党员工作细则》{cite(rule)}"
-
-
-def stage_title(code: str | None) -> str:
-    return STAGES.get(code or "", (code or "", code or ""))[0]
