@@ -1,7 +1,6 @@
 """Operator commands: `flask --app api wf <command>`."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import click
 from flask import Flask, current_app

@@ -124,13 +124,14 @@ def _span(text: str) -> tuple[date, date]:
     match = _PERIOD.fullmatch(text.strip())
     if match is None:
         raise click.BadParameter(f"应写作 2026、2026-02 或 2026-02-14 (expected YEAR, YEAR-MONTH or a date): {text!r}")
-    year, month, day = (int(part) if part else None for part in match.group("year", "month", "day"))
+    year = int(match["year"])
+    month, day = (int(part) if part else None for part in match.group("month", "day"))
     try:
         if month is None:
-            return date(year, 1, 1), date(year, 12, 31)  # type: ignore[arg-type]
+            return date(year, 1, 1), date(year, 12, 31)
         if day is None:
-            return date(year, month, 1), date(year, month, gregorian.monthrange(year, month)[1])  # type: ignore[arg-type]
-        return date(year, month, day), date(year, month, day)  # type: ignore[arg-type]
+            return date(year, month, 1), date(year, month, gregorian.monthrange(year, month)[1])
+        return date(year, month, day), date(year, month, day)
     except ValueError:
         raise click.BadParameter(f"日期不存在 (no such date): {text!r}") from None
 

@@ -47,5 +47,5 @@ def resolve_config(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]
     if not config["SECRET_KEY"]:
         if not (config["WF_DEMO"] or config.get("TESTING")):
             raise RuntimeError("SECRET_KEY must be set outside demo mode (设置 SECRET_KEY 环境变量)")
-        config["SECRET_KEY"] = "demo-only-secret-key"
+        config["SECRET_KEY"] = "demo-only-secret-key"  # noqa: S105  (demo and tests only, refused above otherwise)
     return config

@@ -83,9 +83,9 @@ def _wants_page() -> bool:
 
 def _error_page(status: int, message: str) -> Response:
     html = (
-        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{status}</title></head>'
-        '<body><h1>{status}</h1><p>{message}</p><p><a href="/">返回首页 (home)</a></p></body></html>'
-    ).format(status=status, message=escape(message))
+        f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{status}</title></head>'
+        f'<body><h1>{status}</h1><p>{escape(message)}</p><p><a href="/">返回首页 (home)</a></p></body></html>'
+    )
     return Response(html, status=status, mimetype="text/html")
 
 

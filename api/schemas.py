@@ -1,6 +1,8 @@
 """Request and response schemas of the JSON API (marshmallow 4)."""
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import RAISE, Schema, fields, validate
 
 
@@ -8,8 +10,8 @@ from marshmallow import RAISE, Schema, fields, validate
 MAX_ID = 2**31 - 1
 
 
-def Identifier(**kwargs: object) -> fields.Integer:  # noqa: N802  (reads as a field type)
-    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)  # type: ignore[arg-type]
+def Identifier(**kwargs: Any) -> fields.Integer:  # noqa: N802  (reads as a field type)
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 class StrictSchema(Schema):
@@ -186,12 +188,6 @@ class VerifyResponse(Schema):
     ok = fields.Boolean()
     events = fields.Integer()
     first_bad_seq = fields.Integer(allow_none=True)
-
-
-class HealthResponse(Schema):
-    db = fields.Boolean()
-    redis = fields.Boolean()
-    workers = fields.Integer()
 
 
 class DisclosureSchema(Schema):

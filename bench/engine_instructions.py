@@ -49,7 +49,7 @@ def main() -> None:
 
     runs = [(side, count) for side in ("bare", "engine") for count in (BASELINE_INSTANCES, BASELINE_INSTANCES + options.instances)]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        counts = dict(zip(runs, pool.map(lambda run: instructions(*run), runs)))
+        counts = dict(zip(runs, pool.map(lambda run: instructions(*run), runs), strict=True))
     per_instance = {
         side: (counts[side, BASELINE_INSTANCES + options.instances] - counts[side, BASELINE_INSTANCES]) / options.instances
         for side in ("bare", "engine")

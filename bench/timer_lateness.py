@@ -80,7 +80,10 @@ def _run(options: argparse.Namespace, database_url: str, redis_url: str, scratch
     try:
         deadline = window_start + timedelta(seconds=options.window + 45)
         while SYSTEM_CLOCK.now() < deadline:
-            if options.flush_at is not None and flushed_at is None and SYSTEM_CLOCK.now() >= window_start + timedelta(seconds=options.flush_at):
+            if (
+                options.flush_at is not None and flushed_at is None
+                and SYSTEM_CLOCK.now() >= window_start + timedelta(seconds=options.flush_at)
+            ):
                 connection.flushdb()
                 flushed_at = SYSTEM_CLOCK.now()
             if _pending(sessions) == 0:

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import Engine, Enum, MetaData, create_engine, event
+from sqlalchemy import Engine, Enum, MetaData, Table, create_engine, event
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 # Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
@@ -18,6 +20,9 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    if TYPE_CHECKING:
+        # Every model here is mapped to a table (SQLAlchemy types __table__ as any FromClause).
+        __table__: ClassVar[Table]
 
 
 def string_enum(kind: type[enum.Enum], length: int = 32) -> Enum:
@@ -45,7 +50,7 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     return engine
 
 
-def _configure_sqlite_connection(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+def _configure_sqlite_connection(dbapi_connection: DBAPIConnection, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")

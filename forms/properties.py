@@ -154,7 +154,7 @@ def _read_items(reader: KeywordReader, title: str) -> FormField | None:
 def _read_shape(reader: KeywordReader, kind: str, title: str) -> dict[str, Any]:
     """The keywords that depend on the type: format, value rules, array items."""
     if kind == "array":
-        shape = {
+        shape: dict[str, Any] = {
             "items": _read_items(reader, title),
             "min_items": reader.count("minItems"),
             "max_items": reader.count("maxItems"),

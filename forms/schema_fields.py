@@ -91,6 +91,8 @@ class JsonList(fields.List):
 class SearchPattern(validate.Validator):
     """JSON Schema's `pattern` matches anywhere in the string (re.search), unlike Regexp."""
 
+    error: str
+
     def __init__(self, regex: str):
         self.regex = re.compile(regex)
         self.error = messages.pattern(regex)
@@ -136,7 +138,8 @@ def _validators(form_field: FormField) -> list[Any]:
         error = messages.literal(messages.length(form_field.min_length, form_field.max_length))
         checks.append(validate.Length(form_field.min_length, form_field.max_length, error=error))
     if form_field.minimum is not None or form_field.maximum is not None:
-        low, high = form_field.minimum, form_field.maximum
+        low: float | Decimal | None = form_field.minimum
+        high: float | Decimal | None = form_field.maximum
         if form_field.format == "decimal":
             low, high = (None if b is None else Decimal(str(b)) for b in (low, high))
         error = messages.literal(messages.value_range(form_field.minimum, form_field.maximum))
@@ -169,8 +172,8 @@ def build_field(
         for key, text in {"required": messages.REQUIRED, "null": null, **specific}.items()
     }
     options.update(validate=_validators(form_field), error_messages=error_messages)
-    if form_field.items is not None:
-        return field_class(build_field(form_field.items, null=messages.NOT_NULL), **options)
+    if form_field.items is not None:  # an array (JsonList): its element's field comes first
+        return JsonList(build_field(form_field.items, null=messages.NOT_NULL), **options)
     return field_class(**options)
 
 

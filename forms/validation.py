@@ -47,7 +47,7 @@ def validate_submission(form: FormDefinition, data: Any) -> dict[str, Any]:
     try:
         return dict(schema_for(form).load(_without_blanks(form, data)))
     except ValidationError as error:
-        raise SubmissionInvalid(_user_errors(form, error.messages)) from None
+        raise SubmissionInvalid(_user_errors(form, error.messages_dict)) from None
 
 
 def schema_for(form: FormDefinition) -> Schema:

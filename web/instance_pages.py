@@ -4,6 +4,7 @@ where it is; cancelling, suspending and resuming it for those who manage it; and
 the verification of the whole chain."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -114,7 +115,7 @@ def audit(actor: Actor) -> ResponseReturnValue:
     )
 
 
-def _trace(events: list[AuditEvent], altered: set[int], task_names: dict[str, str]) -> list[TraceLine]:
+def _trace(events: Sequence[AuditEvent], altered: set[int], task_names: dict[str, str]) -> list[TraceLine]:
     names = display_names(event.actor_id for event in events)
     return [
         TraceLine(

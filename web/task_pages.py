@@ -71,7 +71,9 @@ def complete(actor: Actor, task_id: str) -> ResponseReturnValue:
         instance_service().complete_task(task_id, submission, actor_id=actor.id)
     except SubmissionRejected as rejected:
         db_session().rollback()
-        return _page(actor, row, form, request.form, rejected.errors, "提交的数据有误，请按提示修改 (please correct the fields marked below)", 422)
+        return _page(
+            actor, row, form, request.form, rejected.errors, "提交的数据有误，请按提示修改 (please correct the fields marked below)", 422
+        )
     except Conflict as conflict:
         return _conflict(actor, row, conflict)
     flash(f"已办理：{row.name} (completed: {row.name})")
@@ -98,7 +100,9 @@ def delegate(actor: Actor, task_id: str) -> ResponseReturnValue:
     """Hand the task to another of its candidates (转办)."""
     row = visible_task(db_session(), actor, task_id)
     form = task_form(db_session(), _specs(), row)
-    refused = _refused(actor, row, form, _may_act(actor, row), "只有认领人或候选人可以转办任务 (only the assignee or a candidate can delegate)")
+    refused = _refused(
+        actor, row, form, _may_act(actor, row), "只有认领人或候选人可以转办任务 (only the assignee or a candidate can delegate)"
+    )
     if refused is not None:
         return refused
     person_id = request.form.get("person_id", "")

@@ -49,7 +49,7 @@ def spawn(zh: str, en: str, argv: Sequence[str], *, env: Mapping[str, str], cwd:
     then stops the children in order."""
     process = subprocess.Popen(
         list(argv), env=dict(env), cwd=cwd, stdin=subprocess.DEVNULL,
-        process_group=0, preexec_fn=_die_with_parent(os.getpid()),
+        process_group=0, preexec_fn=_die_with_parent(os.getpid()),  # noqa: PLW1509  (the launcher starts no threads)
     )
     return Child(zh, en, process)
 

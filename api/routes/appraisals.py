@@ -18,7 +18,7 @@ from processes.democratic_appraisal.ballot import cast_ballot_and_commit, view_b
 
 blueprint = Blueprint("appraisals", __name__, url_prefix="/api/v1/appraisals", description="民主评议党员 (democratic appraisal)")
 blueprint.before_request(authenticate_request)
-SECURED = {"security": [{"bearerAuth": []}]}
+SECURED: dict[str, Any] = {"security": [{"bearerAuth": []}]}
 
 
 class BallotRequest(StrictSchema):

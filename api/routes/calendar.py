@@ -17,7 +17,7 @@ from engine.people.permissions import may_change_calendar
 
 blueprint = Blueprint("calendar", __name__, url_prefix="/api/v1/calendar", description="工作日历 (working-day calendar)")
 blueprint.before_request(authenticate_request)
-SECURED = {"security": [{"bearerAuth": []}]}
+SECURED: dict[str, Any] = {"security": [{"bearerAuth": []}]}
 LONGEST_RANGE = timedelta(days=366)
 
 

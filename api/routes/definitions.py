@@ -1,7 +1,6 @@
 """GET|POST /api/v1/process-definitions: list the deployed versions; deploy a package."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import current_app, request

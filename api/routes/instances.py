@@ -20,7 +20,7 @@ blueprint = Blueprint(
     "instances", __name__, url_prefix="/api/v1/process-instances", description="流程实例 (process instances)"
 )
 blueprint.before_request(authenticate_request)
-SECURED = {"security": [{"bearerAuth": []}]}
+SECURED: dict[str, Any] = {"security": [{"bearerAuth": []}]}
 
 
 @blueprint.post("")

@@ -18,7 +18,7 @@ blueprint = Blueprint(
     "notifications", __name__, url_prefix="/api/v1/notifications", description="提醒与通知 (reminders and notices)"
 )
 blueprint.before_request(authenticate_request)
-SECURED = {"security": [{"bearerAuth": []}]}
+SECURED: dict[str, Any] = {"security": [{"bearerAuth": []}]}
 
 
 class NotificationQuery(StrictSchema):

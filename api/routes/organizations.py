@@ -2,6 +2,7 @@
 version new instances of each rule set follow."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import current_app
@@ -26,7 +27,7 @@ blueprint = Blueprint(
     "organizations", __name__, url_prefix="/api/v1/organizations", description="组织：发展党员进度、规则版本 (organisations)"
 )
 blueprint.before_request(authenticate_request)
-SECURED = {"security": [{"bearerAuth": []}]}
+SECURED: dict[str, Any] = {"security": [{"bearerAuth": []}]}
 RULE_SET_NAME = r"^[a-z][a-z_]{0,63}$"
 
 
@@ -150,6 +151,6 @@ def _organization(organization_id: int) -> Organization:
 
 
 def _known_rule_set(name: str) -> str:
-    if not validate.Regexp(RULE_SET_NAME).regex.match(name) or not process_extensions().rule_sets.versions(name):
+    if not re.fullmatch(RULE_SET_NAME, name) or not process_extensions().rule_sets.versions(name):
         raise NotFound(f"没有规则集 {name[:64]} (no rule set named {name[:64]!r})")
     return name

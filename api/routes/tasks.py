@@ -26,7 +26,7 @@ from engine.instances.task_forms import task_form
 
 blueprint = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务 (the task inbox)")
 blueprint.before_request(authenticate_request)
-SECURED = {"security": [{"bearerAuth": []}]}
+SECURED: dict[str, Any] = {"security": [{"bearerAuth": []}]}
 
 
 @blueprint.get("")
@@ -134,10 +134,10 @@ def complete_task(body: dict[str, Any], task_id: str) -> UserTask:
     instance_service().complete_task(
         task_id, body["data"], actor_id=actor.id, expected_version=body["expected_version"]
     )
-    return db_session().get(UserTask, task_id)
+    return db_session().get_one(UserTask, task_id)
 
 
-def _visible_to(actor: Actor, scope: str) -> Select[tuple[UserTask]]:
+def _visible_to(actor: Actor, scope: str) -> Select[UserTask]:
     mine = or_(UserTask.assignee_id == actor.id, UserTask.completed_by_id == actor.id)
     if scope == "mine":
         condition = mine
@@ -148,7 +148,7 @@ def _visible_to(actor: Actor, scope: str) -> Select[tuple[UserTask]]:
     return select(UserTask).where(condition)
 
 
-def _filtered(statement: Select[tuple[UserTask]], query: dict[str, Any]) -> Select[tuple[UserTask]]:
+def _filtered(statement: Select[UserTask], query: dict[str, Any]) -> Select[UserTask]:
     if query["state"] != "any":
         statement = statement.where(UserTask.status == TaskStatus(query["state"]))
     if query["process_key"]:

@@ -83,7 +83,9 @@ def _diagram(process: etree._Element) -> etree._Element:
     for node_id, host in hosts.items():
         if host in boxes:
             width, height = SIZES["event"]
-            boxes[node_id] = Box(boxes[host].x + boxes[host].width - width - 5, boxes[host].y + boxes[host].height - height / 2, width, height)
+            boxes[node_id] = Box(
+                boxes[host].x + boxes[host].width - width - 5, boxes[host].y + boxes[host].height - height / 2, width, height
+            )
 
     diagram = etree.Element(f"{{{BPMNDI}}}BPMNDiagram", id=f"{process.get('id')}_diagram", nsmap={"bpmndi": BPMNDI})
     plane = etree.SubElement(diagram, f"{{{BPMNDI}}}BPMNPlane", id=f"{process.get('id')}_plane", bpmnElement=process.get("id"))
@@ -138,7 +140,7 @@ def _columns(node_ids: list[str], edges: list[tuple[str, str]]) -> dict[str, int
                 if child not in state:
                     state[child] = 1
                     stack.append((child, iter(following[child])))
-    column = {node_id: 0 for node_id in node_ids}
+    column = dict.fromkeys(node_ids, 0)
     for _ in range(len(node_ids)):  # relax along the forward edges (a DAG): at most one pass per node
         changed = False
         for source, target in forward:
@@ -151,12 +153,11 @@ def _columns(node_ids: list[str], edges: list[tuple[str, str]]) -> dict[str, int
 
 def _lanes(process: etree._Element) -> list[tuple[str | None, list[str]]]:
     """The lanes in document order with their nodes."""
-    found = [
+    return [
         (lane.get("id"), [ref.text.strip() for ref in lane.iterchildren(f"{{{BPMN}}}flowNodeRef") if ref.text])
         for lane_set in process.iterchildren(f"{{{BPMN}}}laneSet")
         for lane in lane_set.iterchildren(f"{{{BPMN}}}lane")
     ]
-    return found
 
 
 def _bands(
@@ -231,7 +232,10 @@ def _shape(plane: etree._Element, element_id: str, box: Box, horizontal: bool = 
         shape.set("isHorizontal", "true")
     if expanded is not None:
         shape.set("isExpanded", "true" if expanded else "false")
-    etree.SubElement(shape, f"{{{DC}}}Bounds", x=_number(box.x), y=_number(box.y), width=_number(box.width), height=_number(box.height), nsmap={"dc": DC})
+    etree.SubElement(
+        shape, f"{{{DC}}}Bounds",
+        x=_number(box.x), y=_number(box.y), width=_number(box.width), height=_number(box.height), nsmap={"dc": DC},
+    )
 
 
 def _edge(plane: etree._Element, flow_id: str, points: list[tuple[float, float]]) -> None:

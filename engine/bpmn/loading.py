@@ -311,9 +311,9 @@ def _build_specs(package: _Package, chosen: _ProcessEntry) -> tuple[BpmnProcessS
     # Some library paths warn about deprecated extensions; a warning must not refuse a deploy.
     with warnings.catch_warnings(action="ignore", category=DeprecationWarning):
         for name, tree in package.bpmn.items():
-            _library_step(name, locator, lambda: parser.add_bpmn_xml(tree, filename=name))
+            _library_step(name, locator, lambda: parser.add_bpmn_xml(tree, filename=name))  # noqa: B023  (called at once)
         for name, tree in package.dmn.items():
-            _library_step(name, locator, lambda: _add_dmn(parser, tree, name))
+            _library_step(name, locator, lambda: _add_dmn(parser, tree, name))  # noqa: B023  (called at once)
         spec = _library_step(chosen.file, locator, lambda: parser.get_spec(chosen.process_id))
         subprocess_specs = _library_step(
             chosen.file, locator, lambda: parser.get_subprocess_specs(chosen.process_id)

@@ -58,7 +58,7 @@ class ElementLocator:
     def line_of(self, element_id: str | None, filename: str | None = None) -> int | None:
         if not element_id:
             return None
-        names = [filename] if filename in self._trees else list(self._trees)
+        names = [filename] if filename is not None and filename in self._trees else list(self._trees)
         for name in names:
             for element in self._trees[name].iter():
                 if isinstance(element.tag, str) and element.get("id") == element_id:

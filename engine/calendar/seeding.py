@@ -188,7 +188,7 @@ def publish_year(session: Session, clock: Clock, year: int, *, reason: str, acto
     before = _year_snapshot(session.get(CalendarYear, year))
     record = _mark_published(session, year, DaySource.ADMIN, None, now, actor_id)
     append_event(session, clock, "calendar.year_published", actor_id=actor_id, before=before,
-                 after={**_year_snapshot(record), "reason": reason.strip(), "rule_days_added": len(added)})
+                 after={**_year_values(record), "reason": reason.strip(), "rule_days_added": len(added)})
     return len(added)
 
 
@@ -257,7 +257,9 @@ def _snapshot(row: CalendarDay | None) -> dict[str, object] | None:
 
 
 def _year_snapshot(record: CalendarYear | None) -> dict[str, object] | None:
-    if record is None:
-        return None
+    return None if record is None else _year_values(record)
+
+
+def _year_values(record: CalendarYear) -> dict[str, object]:
     return {"year": record.year, "source": record.source.value, "source_version": record.source_version,
             "complete": record.complete}

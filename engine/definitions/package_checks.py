@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import Literal
 
 from SpiffWorkflow.specs.base import TaskSpec
 
@@ -124,7 +125,7 @@ def _step_problems(
 
 
 def _script_problems(file: str | None, task_spec: TaskSpec) -> Iterator[DeployProblem]:
-    sources: list[tuple[str, str]] = []
+    sources: list[tuple[str, Literal["exec", "eval"]]] = []
     script = getattr(task_spec, "script", None)
     if isinstance(script, str) and script.strip():
         sources.append((script, "exec"))
@@ -136,7 +137,7 @@ def _script_problems(file: str | None, task_spec: TaskSpec) -> Iterator[DeployPr
         if isinstance(expression, str) and expression.strip():
             sources.append((expression, "eval"))
     for source, mode in sources:
-        message = check_script(source, mode)  # type: ignore[arg-type]
+        message = check_script(source, mode)
         if message is not None:
             yield DeployProblem("script_rejected", message, file, task_spec.name)
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert, Update, bindparam, insert, inspect, update
+from sqlalchemy import Insert, Table, Update, bindparam, insert, inspect, update
 from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.base import NO_VALUE
@@ -39,7 +39,8 @@ def insert_row(session: Session, row: object) -> None:
     statement, columns = _insert_statement(mapper)
     (key_column,) = mapper.primary_key
     values = {column: value for column, value in _all_columns(columns, row).items() if column != key_column.key}
-    (key,) = session.connection().execute(statement, values).inserted_primary_key
+    # SQLAlchemy types the key row as optional; it is missing only for an executemany.
+    (key,) = session.connection().execute(statement, values).inserted_primary_key  # type: ignore[misc]
     set_committed_value(row, mapper.get_property_by_column(key_column).key, key)
     make_transient_to_detached(row)
     session.add(row)
@@ -101,19 +102,26 @@ def _insert_statement(mapper: Mapper[Any]) -> tuple[Insert, tuple[_Column, ...]]
         (attribute.key, attribute.columns[0].key, _scalar_default(attribute.columns[0].default))
         for attribute in mapper.column_attrs
     )
-    return insert(mapper.local_table), columns
+    return insert(_table(mapper)), columns
 
 
 @cache
 def _update_statement(mapper: Mapper[Any]) -> tuple[Update, str, str | None]:
     """The UPDATE by primary key (and old version, if the mapper has one), and those attributes' keys."""
     (key_column,) = mapper.primary_key
-    statement = update(mapper.local_table).where(key_column == bindparam(_KEY))
+    statement = update(_table(mapper)).where(key_column == bindparam(_KEY))
     version = mapper.version_id_col
     if version is not None:
         statement = statement.where(version == bindparam(_OLD_VERSION))
     version_attribute = None if version is None else mapper.get_property_by_column(version).key
     return statement, mapper.get_property_by_column(key_column).key, version_attribute
+
+
+def _table(mapper: Mapper[Any]) -> Table:
+    """The mapper's table: every model here is mapped to one (SQLAlchemy allows any FromClause)."""
+    if not isinstance(mapper.local_table, Table):
+        raise TypeError(f"{mapper.class_.__name__} is not mapped to a table")
+    return mapper.local_table
 
 
 def _scalar_default(default: Any) -> Any:

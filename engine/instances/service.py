@@ -153,7 +153,8 @@ class InstanceService(CommandBase):
             today = to_beijing_date(self.clock.now())
             data["rule_set"] = rule_set
             organization = self._organization(organization_id)
-            data["rule_set_version"] = choose_version(self.extensions.rule_sets, rule_set, organization, data.get("rule_set_version"), today)
+            requested = data.get("rule_set_version")
+            data["rule_set_version"] = choose_version(self.extensions.rule_sets, rule_set, organization, requested, today)
         elif self.session.connection().execute(_ORGANIZATION_EXISTS, {"id": organization_id}).first() is None:
             raise _no_organization(organization_id)
         period = start_period(spec)
@@ -273,6 +274,9 @@ class InstanceService(CommandBase):
             return FireOutcome.EARLY
         if timer.kind == TimerKind.START:
             return self._fire_start(timer, now)
+        if timer.instance_id is None:  # only a start timer belongs to no instance: nothing waits on this one
+            timer.state = TimerState.CANCELLED
+            return FireOutcome.STALE
         instance = self._load_instance(timer.instance_id, None)
         if instance.status != InstanceStatus.RUNNING:
             return FireOutcome.DEFERRED  # stays pending; fires once the instance runs again
@@ -290,17 +294,21 @@ class InstanceService(CommandBase):
             return FireOutcome.STALE
         timer.state, timer.fired_at = TimerState.FIRED, now
         self.session.flush()  # the re-projection below must see this occurrence as fired
-        self._audit("timer.fired", instance, None, task_id=timer.task_id, after={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()})
+        self._audit(
+            "timer.fired", instance, None, task_id=timer.task_id,
+            after={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()},
+        )
         workflow.refresh_timers()
         self._advance_and_save(instance, workflow, None)
         return FireOutcome.FIRED
 
     def _fire_start(self, timer: Timer, now: datetime) -> FireOutcome:
         """A timer start event: one instance per target organisation, then the next occurrence."""
-        definition = self.session.get(ProcessDefinition, timer.definition_id)
-        spec, _ = self.specs.get(self.session, timer.definition_id)
-        scheduled = next((t for t in start_timers(spec) if t.element_id == timer.element_id), None)
-        if definition is None or scheduled is None:
+        # A version that is gone (or none recorded) starts nothing: look it up before its cached spec.
+        definition = None if timer.definition_id is None else self.session.get(ProcessDefinition, timer.definition_id)
+        spec = None if definition is None else self.specs.get(self.session, definition.id)[0]
+        scheduled = None if spec is None else next((t for t in start_timers(spec) if t.element_id == timer.element_id), None)
+        if definition is None or spec is None or scheduled is None:
             timer.state = TimerState.CANCELLED
             return FireOutcome.STALE
         timer.state, timer.fired_at = TimerState.FIRED, now
@@ -420,7 +428,10 @@ class InstanceService(CommandBase):
         timers.cancelled.extend(cancel_sla(self.session, instance.id, {row.id for row in closed if row.due_rule}))
         for timer in timers.scheduled:
             self._ring_after_commit.append(timer)
-            self._audit("timer.scheduled", instance, actor_id, task_id=timer.task_id, after={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()})
+            self._audit(
+                "timer.scheduled", instance, actor_id, task_id=timer.task_id,
+                after={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()},
+            )
         for timer in timers.cancelled:
             self._audit("timer.cancelled", instance, actor_id, task_id=timer.task_id, after={"kind": timer.kind.value})
         if incident is not None:

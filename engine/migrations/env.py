@@ -1,6 +1,6 @@
 """Alembic environment: runs against the connection handed in by engine.schema, or sqlalchemy.url."""
 from alembic import context
-from sqlalchemy import engine_from_config, pool
+from sqlalchemy import Connection, engine_from_config, pool
 
 import engine.models  # noqa: F401  (registers every table)
 from engine.db import Base
@@ -21,7 +21,7 @@ def run_migrations_online() -> None:
         _run(connection)
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     # Batch mode lets ALTER TABLE work on SQLite, which cannot alter columns in place.
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():

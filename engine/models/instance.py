@@ -54,7 +54,7 @@ class ProcessInstance(Base):
 
     # The engine bumps `version` itself on every command (even one that only reassigns a task), and
     # SQLAlchemy adds `WHERE version = <old>` to the UPDATE.
-    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012  (read once, by the mapper)
 
 
 class Incident(Base):

@@ -15,7 +15,7 @@ from engine.clock import SYSTEM_CLOCK, Clock
 from engine.models import MembershipStatus, Organization, OrganizationKind, PartyStanding, Person, Role
 from engine.people.organizations import create_organization, create_person, grant_role
 
-DEMO_PASSWORD = "demo"
+DEMO_PASSWORD = "demo"  # noqa: S105  (the demo's published password)
 
 # username -> (display name, [(organisation label, role)])
 DEMO_PEOPLE: dict[str, tuple[str, list[tuple[str, Role]]]] = {

@@ -76,8 +76,7 @@ def candidates_of(session: Session, task: UserTask) -> list[Person]:
 
 def may_see_task(actor: Actor, task: UserTask) -> bool:
     return (
-        task.assignee_id == actor.id
-        or task.completed_by_id == actor.id
+        actor.id in (task.assignee_id, task.completed_by_id)
         or is_candidate(actor, task)
         or actor.holds(Role.AUDITOR)
         or actor.holds(Role.ADMIN)

@@ -157,7 +157,7 @@ def earliest_date(context: StepContext, text: str) -> tuple[date | None, str]:
         raise StepRefused(STEP_DATE, f"{unknown.message}，暂不能确定“{context.title}”的最早日期") from None
     except DueDataInvalid as invalid:
         raise StepRefused(STEP_DATE, invalid.message) from None
-    rule = context.rule(text.split()[0].removeprefix("rule:"))
+    rule = context.rule(text.split(maxsplit=1)[0].removeprefix("rule:"))
     return to_beijing_date(due.value), cite(rule) if rule is not None else text
 
 

@@ -6,12 +6,14 @@ import ast
 import re
 import threading
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from types import CodeType
 from typing import Literal
 
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
+from RestrictedPython._types import T_pos_ast
 from RestrictedPython.transformer import IOPERATOR_TO_STR, copy_locations
 
 from engine.scripting.restricted_names import BLOCKED_ATTRIBUTES
@@ -67,7 +69,7 @@ def compile_script(source: str, mode: Mode) -> CompiledScript:
     with _warnings_lock, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            tree = ast.parse(text, SCRIPT_FILENAME, mode)
+            tree = ast.parse(text, SCRIPT_FILENAME, "eval") if mode == "eval" else ast.parse(text, SCRIPT_FILENAME, "exec")
             result = compile_restricted(tree, SCRIPT_FILENAME, policy=SandboxPolicy)
         except (SyntaxError, ValueError) as error:
             return CompiledScript(None, _syntax_problem(error, multiline))
@@ -84,7 +86,7 @@ def _syntax_problem(error: SyntaxError | ValueError, multiline: bool) -> str:
     return _at_line(line, bilingual("脚本语法错误", "syntax error", detail), multiline)
 
 
-def _describe_problems(errors: tuple[str, ...] | list[str], multiline: bool) -> str:
+def _describe_problems(errors: Sequence[str], multiline: bool) -> str:
     described = []
     for error in errors[:_MAX_PROBLEMS_SHOWN]:
         match = _PROBLEM.match(error)
@@ -107,13 +109,16 @@ class SandboxPolicy(RestrictingNodeTransformer):
     function and lambda; `+ * ** << %`, f-strings and their format specs routed through size guards;
     `except` limited to Exception subclasses; `x[k] op= v` allowed through a write guard."""
 
+    # RestrictedPython types every visit_* as NodeTransformer's `AST | Iterable[AST] | None`; the ones
+    # called below give back an AST, the visited node itself where it is assigned (hence the ignores).
+
     def refuse(self, node: ast.AST, message: str) -> None:
         super().error(node, message)
 
     def error(self, node: ast.AST, info: str) -> None:
         self.refuse(node, bilingual("脚本包含不允许的写法", "construct not allowed in scripts", info))
 
-    def check_name(self, node: ast.AST, name: str | None, allow_magic_methods: bool = False) -> None:
+    def check_name(self, node: T_pos_ast, name: str | None, allow_magic_methods: bool = False) -> None:
         if name is not None and name.startswith("_") and name != "_":
             self.refuse(
                 node, bilingual("脚本不允许使用以下划线开头的名称", "names starting with '_' are not allowed in scripts", name)
@@ -144,7 +149,7 @@ class SandboxPolicy(RestrictingNodeTransformer):
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         if not (node.attr.startswith("_") or node.attr in BLOCKED_ATTRIBUTES):
-            return super().visit_Attribute(node)
+            return super().visit_Attribute(node)  # type: ignore[return-value]
         self.node_contents_visit(node)  # report inner problems first, in reading order
         if node.attr.startswith("_"):
             message = bilingual(
@@ -162,7 +167,7 @@ class SandboxPolicy(RestrictingNodeTransformer):
             name = node.func.id
             self.refuse(node, bilingual(f"脚本不允许调用 {name}()", f"{name}() is not allowed in scripts"))
             return node
-        return super().visit_Call(node)
+        return super().visit_Call(node)  # type: ignore[return-value]
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         node = self.node_contents_visit(node)
@@ -175,7 +180,7 @@ class SandboxPolicy(RestrictingNodeTransformer):
 
     def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
         if not isinstance(node.target, ast.Subscript):
-            return super().visit_AugAssign(node)
+            return super().visit_AugAssign(node)  # type: ignore[return-value]
         target = node.target
         container, key, value = self.visit(target.value), self.visit(target.slice), self.visit(node.value)
         call = _call("_inplaceitem_", container, key, ast.Constant(IOPERATOR_TO_STR[type(node.op)]), value)
@@ -184,41 +189,41 @@ class SandboxPolicy(RestrictingNodeTransformer):
         return statement
 
     def visit_While(self, node: ast.While) -> ast.AST:
-        node = super().visit_While(node)
+        node = super().visit_While(node)  # type: ignore[assignment]
         node.body.insert(0, self._tick_statement(node))
         return node
 
     def visit_For(self, node: ast.For) -> ast.AST:
-        node = super().visit_For(node)
+        node = super().visit_For(node)  # type: ignore[assignment]
         node.body.insert(0, self._tick_statement(node))
         return node
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.AST:
-        node = super().visit_FunctionDef(node)
+        node = super().visit_FunctionDef(node)  # type: ignore[assignment]
         node.body.insert(0, self._tick_statement(node))
         return node
 
     def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
-        node = super().visit_Lambda(node)
+        node = super().visit_Lambda(node)  # type: ignore[assignment]
         node.body = ast.BoolOp(op=ast.And(), values=[_call("_tick_"), node.body])
         copy_locations(node.body, node)
         return node
 
     def visit_comprehension(self, node: ast.comprehension) -> ast.AST:
-        node = super().visit_comprehension(node)
+        node = super().visit_comprehension(node)  # type: ignore[assignment]
         tick = _call("_tick_")
         copy_locations(tick, node.iter)
         node.ifs.insert(0, tick)
         return node
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> ast.AST:
-        node = super().visit_ExceptHandler(node)
+        node = super().visit_ExceptHandler(node)  # type: ignore[assignment]
         node.type = _call("_catchable_", node.type or ast.Name("Exception", ast.Load()))
         copy_locations(node.type, node)
         return node
 
     def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
-        node = super().visit_FormattedValue(node)
+        node = super().visit_FormattedValue(node)  # type: ignore[assignment]
         if node.format_spec is None:
             return node
         node.value = _call("_format_", node.value, ast.Constant(node.conversion), node.format_spec)
@@ -228,7 +233,7 @@ class SandboxPolicy(RestrictingNodeTransformer):
         return node
 
     def visit_JoinedStr(self, node: ast.JoinedStr) -> ast.AST:
-        node = super().visit_JoinedStr(node)
+        node = super().visit_JoinedStr(node)  # type: ignore[assignment]
         if sum(isinstance(part, ast.FormattedValue) for part in node.values) < 2:
             return node
         call = _call("_text_", node)

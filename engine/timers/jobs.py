@@ -12,10 +12,10 @@ import logging
 import os
 import time
 from contextvars import ContextVar
-from typing import Any
 
 import redis
 from rq import Queue, get_current_job
+from rq.executions import Execution
 from rq.job import Job
 from rq.worker import SimpleWorker
 from sqlalchemy.orm import Session, sessionmaker
@@ -43,10 +43,10 @@ class TimerWorker(SimpleWorker):
 
     process_extensions: ProcessExtensions = NO_EXTENSIONS
 
-    def perform_job(self, job: Job, queue: Queue) -> bool:
+    def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
         token = _job_extensions.set(self.process_extensions)
         try:
-            return bool(super().perform_job(job, queue))
+            return super().perform_job(job, queue, execution)
         finally:
             _job_extensions.reset(token)
 

@@ -148,5 +148,7 @@ def _notify(session: Session, people: set[int], task: UserTask, kind: str, messa
     )
 
 
-def _entry(event_type: str, task: UserTask, instance: ProcessInstance, **values: object) -> AuditEntry:
-    return AuditEntry(event_type, organization_id=instance.organization_id, instance_id=instance.id, task_id=task.id, **values)
+def _entry(event_type: str, task: UserTask, instance: ProcessInstance, *, before: object = None, after: object = None) -> AuditEntry:
+    return AuditEntry(
+        event_type, organization_id=instance.organization_id, instance_id=instance.id, task_id=task.id, before=before, after=after
+    )

@@ -32,7 +32,7 @@ class _ClockedDatetime(datetime):
 def install() -> None:
     """Idempotent: point SpiffWorkflow's timer module at the clocked datetime."""
     if spiff_timer.datetime is not _ClockedDatetime:
-        spiff_timer.datetime = _ClockedDatetime  # type: ignore[misc]
+        spiff_timer.datetime = _ClockedDatetime
 
 
 @contextlib.contextmanager

@@ -39,7 +39,9 @@ class BallotView:
     may_vote: bool
 
 
-def open_ballot(session: Session, instance_id: int, organization_id: int, appraised: list[int], voters: list[int], now: datetime) -> AppraisalBallot:
+def open_ballot(
+    session: Session, instance_id: int, organization_id: int, appraised: list[int], voters: list[int], now: datetime
+) -> AppraisalBallot:
     ballot = session.get(AppraisalBallot, instance_id)
     if ballot is None:
         ballot = AppraisalBallot(
@@ -88,7 +90,9 @@ def cast_ballot(session: Session, clock: Clock, instance_id: int, voter_id: int,
             .values(votes=_TALLIES.c.votes + 1)
         )
     session.flush()
-    append_event(session, clock, "appraisal.ballot_cast", actor_id=voter_id, organization_id=ballot.organization_id, instance_id=instance_id)
+    append_event(
+        session, clock, "appraisal.ballot_cast", actor_id=voter_id, organization_id=ballot.organization_id, instance_id=instance_id
+    )
     return ballots_cast(session, instance_id)
 
 

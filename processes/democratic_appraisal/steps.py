@@ -209,7 +209,10 @@ def publicity_plan(call: ServiceCall) -> dict[str, Any]:
     unit = organization.name if organization is not None else ""
     return {
         "title": f"{unit}{data['appraisal_year']}年度民主评议党员结果公示",
-        "content": f"经个人自评、党员互评、民主测评和支部委员会组织评定，共评议党员 {len(grades)} 名：{counts}。评为优秀的党员：{excellent}。",
+        "content": (
+            f"经个人自评、党员互评、民主测评和支部委员会组织评定，共评议党员 {len(grades)} 名：{counts}。"
+            f"评为优秀的党员：{excellent}。"
+        ),
         "scope": "local",
         "methods": ["bulletin_board"],
         "publish_on": to_beijing_date(call.clock.now()).isoformat(),
@@ -225,7 +228,9 @@ def start_follow_up(
         started = call.start_process(process_key, data, business_key)
     except NotFound:
         _ask_secretaries(call, process_key, data)
-        return {"status": "manual", "process_key": process_key, "reason": f"{process_key} 未部署，须人工发起 (not deployed: open it by hand)"}
+        return {
+            "status": "manual", "process_key": process_key, "reason": f"{process_key} 未部署，须人工发起 (not deployed: open it by hand)"
+        }
     if subject_person_id is not None:
         started.subject_person_id = subject_person_id
     return {"status": "started", "process_key": process_key, "instance_id": started.id}

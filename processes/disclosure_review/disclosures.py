@@ -55,7 +55,7 @@ def archive(call: ServiceCall) -> dict[str, Any]:
     return {"disclosure_id": record.id, "status": record.status.value}
 
 
-def readable_disclosures(session: Session, person_id: int | None) -> Select[tuple[Disclosure]]:
+def readable_disclosures(session: Session, person_id: int | None) -> Select[Disclosure]:
     """What a reader may see: public disclosures to everyone, the rest by scope and membership."""
     visible = Disclosure.status.in_([DisclosureStatus.PUBLISHED, DisclosureStatus.ARCHIVED])
     public = Disclosure.scope == DisclosureScope.SOCIETY

@@ -30,7 +30,7 @@ Step = tuple[str, str, date, dict[str, Any]]  # element, username, step date, su
 class DemoCase:
     applicant: str
     birth_date: str
-    steps: Callable[[date, "_Payloads"], list[Step]]
+    steps: Callable[[date, _Payloads], list[Step]]
 
 
 def seed_development_cases(
@@ -59,7 +59,8 @@ def _play(
     steps = case.steps(today, payloads)
     walking = FrozenClock(_morning(steps[0][2]))
     with sessions() as session:
-        instance_id = InstanceService(session, clock=walking, extensions=extensions).start(PROCESS_KEY, branch_id, actor_id=people["secretary"]).id
+        service = InstanceService(session, clock=walking, extensions=extensions)
+        instance_id = service.start(PROCESS_KEY, branch_id, actor_id=people["secretary"]).id
     for element_id, username, day, data in steps:
         walking.set(_morning(day))
         fire_due_timers(sessions, walking, extensions)
@@ -70,7 +71,8 @@ def _play(
             task_id = session.scalar(select(UserTask.id).where(
                 UserTask.instance_id == instance_id, UserTask.element_id == element_id, UserTask.status == TaskStatus.OPEN
             ))
-            InstanceService(session, clock=walking, extensions=extensions).complete_task(str(task_id), _jsonable(submission), actor_id=people[username])
+            service = InstanceService(session, clock=walking, extensions=extensions)
+            service.complete_task(str(task_id), _jsonable(submission), actor_id=people[username])
     walking.set(_morning(today))
     fire_due_timers(sessions, walking, extensions)
     return instance_id

@@ -83,19 +83,18 @@ def development_pipeline(session: Session, specs: SpecCache, organization_id: in
 
 
 def _positions(
-    session: Session, specs: SpecCache, cases: dict[int, ProcessInstance], tasks: list[UserTask], timers: list[Timer]
+    session: Session, specs: SpecCache, cases: dict[int, ProcessInstance], tasks: Sequence[UserTask], timers: Sequence[Timer]
 ) -> list[Position]:
     """One position per case: its lowest open step (a case waits on a timer only when nothing is open)."""
     waiting_on: dict[int, list[str]] = defaultdict(list)
     for task in tasks:
         waiting_on[task.instance_id].append(task.element_id)
     for timer in timers:
-        if timer.instance_id not in waiting_on:
+        if timer.instance_id is not None and timer.instance_id not in waiting_on:
             waiting_on.setdefault(timer.instance_id, []).append(timer.element_id)
     positions = []
     for instance_id, elements in waiting_on.items():
-        placed = [_place(session, specs, cases[instance_id], element) for element in elements]
-        placed = [p for p in placed if p is not None]
+        placed = [p for element in elements if (p := _place(session, specs, cases[instance_id], element)) is not None]
         if placed:
             positions.append(min(placed, key=lambda p: (p.step or 0, p.element_id)))
     return positions
@@ -130,7 +129,7 @@ def _stage_counts(positions: list[Position]) -> list[dict[str, Any]]:
 
 
 def _deadlines(
-    cases: dict[int, ProcessInstance], names: dict[int, str], tasks: list[UserTask], timers: list[Timer],
+    cases: dict[int, ProcessInstance], names: dict[int, str], tasks: Sequence[UserTask], timers: Sequence[Timer],
     now: datetime, *, overdue: bool,
 ) -> list[dict[str, Any]]:
     items = []
@@ -139,7 +138,7 @@ def _deadlines(
             continue
         items.append(_deadline(cases[task.instance_id], names, task.element_id, task.name or task.element_id, task.due_at, task.id))
     for timer in timers:
-        if now <= timer.due_at <= now + HORIZON:
+        if timer.instance_id is not None and now <= timer.due_at <= now + HORIZON:
             items.append(_deadline(cases[timer.instance_id], names, timer.element_id, "预备期将满", timer.due_at, None))
     return sorted(items, key=lambda item: item["due_at"])
 

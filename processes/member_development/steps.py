@@ -1,7 +1,8 @@
 """发展党员: the checks its steps make and the standing changes its decisions bring.
 
 The BPMN (member_development.bpmn beside this file) names these guards on its tasks and calls these
-service tasks (the package's extensions give their names); every limit comes from the instance's rule set and is cited as (version, article).
+service tasks, by the names the package's extensions give them; every limit comes from the
+instance's rule set and is cited as (version, article).
 """
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.party.branch_meeting import Exclusion
 from engine.calendar import CHINA_UTC_OFFSET, add_calendar_period, parse_iso_duration
 from engine.calendar.periods import add_months
 from engine.models import (
@@ -35,14 +35,6 @@ STAGES: dict[str, tuple[str, str]] = {
     "probation": ("预备党员的教育考察和转正", "Probation and full membership"),
 }
 
-EXCLUSION_TITLES = {
-    Exclusion.ILLNESS: "因病不能表达本人意志",
-    Exclusion.ABROAD: "自费出国半年以上",
-    Exclusion.IN_CUSTODY: "正在服刑",
-    Exclusion.BEDRIDDEN: "卧床不起、生活不能自理",
-    Exclusion.AWAY_UNTRANSFERRED: "外出半年以上、组织关系应转未转",
-}
-
 
 # -- guards ---------------------------------------------------------------------------------
 
@@ -62,7 +54,8 @@ def check_applicant(context: StepContext) -> None:
             )
     standing = context.session.get(PartyStanding, person.id)
     if standing is not None and standing.status in (MembershipStatus.PROBATIONARY, MembershipStatus.FULL):
-        raise StepRefused("applicant_id", f"{person.display_name} 已是{'预备' if standing.status == MembershipStatus.PROBATIONARY else '正式'}党员，不能再申请入党 (already a member)")
+        kind = "预备" if standing.status == MembershipStatus.PROBATIONARY else "正式"
+        raise StepRefused("applicant_id", f"{person.display_name} 已是{kind}党员，不能再申请入党 (already a member)")
     if standing is not None and standing.reentry_barred_until and applied_on < standing.reentry_barred_until:
         raise StepRefused(
             "applicant_id",
@@ -70,7 +63,9 @@ def check_applicant(context: StepContext) -> None:
             f"(barred from re-entry until {standing.reentry_barred_until})",
         )
     if has_open_case(context.session, PROCESS_KEY, person.id, context.instance.id):
-        raise StepRefused("applicant_id", f"{person.display_name} 已有正在办理的发展党员流程 (a development case is already open for this person)")
+        raise StepRefused(
+            "applicant_id", f"{person.display_name} 已有正在办理的发展党员流程 (a development case is already open for this person)"
+        )
     context.instance.subject_person_id = person.id
     context.outputs["applicant_name"] = person.display_name
 
@@ -147,7 +142,9 @@ def check_publicity(context: StepContext) -> None:
     started = context.submission["publicity_start"]
     previous = context.data.get("last_step_date")
     if isinstance(previous, date) and started < previous:
-        raise StepRefused("publicity_start", f"公示开始日期 {started} 早于上一步骤的日期 {previous} (publicity cannot start before the previous step)")
+        raise StepRefused(
+            "publicity_start", f"公示开始日期 {started} 早于上一步骤的日期 {previous} (publicity cannot start before the previous step)"
+        )
     if context.submission.get("has_objection") and not (context.submission.get("objection_summary") or "").strip():
         raise StepRefused("objection_summary", "有反映问题的，须写明问题概要 (summarise the objection)")
 
@@ -169,22 +166,22 @@ def admit_probationary(call: ServiceCall) -> dict[str, Any]:
 
 
 def extend_probation(call: ServiceCall) -> dict[str, Any]:
-    standing = _standing(call)
+    standing, ends_on = _probationer(call)
     months = int(call.task_data["extension_months"])
-    ends_on = _after(standing.probation_ends_on, f"P{months}M")
+    ends_on = _after(ends_on, f"P{months}M")
     standing.probation_ends_on, standing.probation_extended, standing.updated_at = ends_on, True, call.clock.now()
     return _probation_dates(call, ends_on)
 
 
 def confirm_full_membership(call: ServiceCall) -> dict[str, Any]:
     """转正: 党龄 counts from the day probation ended."""
-    standing = _standing(call)
-    standing.status, standing.full_since, standing.updated_at = MembershipStatus.FULL, standing.probation_ends_on, call.clock.now()
+    standing, ends_on = _probationer(call)
+    standing.status, standing.full_since, standing.updated_at = MembershipStatus.FULL, ends_on, call.clock.now()
     return {"status": standing.status.value, "full_since": standing.full_since}
 
 
 def cancel_probation(call: ServiceCall) -> dict[str, Any]:
-    standing = _standing(call)
+    standing, _ = _probationer(call)
     standing.status, standing.updated_at = MembershipStatus.PROBATION_CANCELLED, call.clock.now()
     for assignment in call.session.scalars(
         select(RoleAssignment).where(RoleAssignment.person_id == standing.person_id, RoleAssignment.role == Role.MEMBER)
@@ -206,7 +203,9 @@ def _check_full_members(context: StepContext, field_name: str, title: str, *, le
             raise StepRefused(field_name, f"人员 {person_id} 不存在 (person {person_id} not found)")
         standing = context.session.get(PartyStanding, person_id)
         if standing is None or standing.status != MembershipStatus.FULL:
-            raise StepRefused(field_name, f"{person.display_name} 不是正式党员，不能担任{title} ({person.display_name} is not a full member)")
+            raise StepRefused(
+                field_name, f"{person.display_name} 不是正式党员，不能担任{title} ({person.display_name} is not a full member)"
+            )
         if standing.on_probation_discipline_until and standing.on_probation_discipline_until >= context.step_date:
             raise StepRefused(
                 field_name,
@@ -228,11 +227,12 @@ def _subject(call: ServiceCall) -> int:
     return call.instance.subject_person_id
 
 
-def _standing(call: ServiceCall) -> PartyStanding:
+def _probationer(call: ServiceCall) -> tuple[PartyStanding, date]:
+    """The subject's standing, still a probationary member, and the day their probation ends."""
     standing = call.session.get(PartyStanding, _subject(call))
-    if standing is None or standing.probation_ends_on is None:
+    if standing is None or standing.status != MembershipStatus.PROBATIONARY or standing.probation_ends_on is None:
         raise StepRefused("resolution", "此人不是预备党员 (not a probationary member)")
-    return standing
+    return standing, standing.probation_ends_on
 
 
 def _hold_member_role(session: Session, person_id: int, organization_id: int) -> None:
@@ -268,7 +268,3 @@ def _number(rule: Rule | None, default: int) -> int:
 
 def _cite(rule: Rule | None) -> str:
     return f"《发展党员工作细则》{cite(rule)}"
-
-
-def stage_title(code: str | None) -> str:
-    return STAGES.get(code or "", (code or "", code or ""))[0]

@@ -65,7 +65,9 @@ def check_subject(context: StepContext) -> None:
             "(a member already sanctioned for the same issue is not handled again by organisational disposition)",
         )
     if has_open_case(context.session, PROCESS_KEY, person.id, context.instance.id):
-        raise StepRefused("member_id", f"{person.display_name} 已有正在办理的组织处置流程 (a disposition case is already open for this person)")
+        raise StepRefused(
+            "member_id", f"{person.display_name} 已有正在办理的组织处置流程 (a disposition case is already open for this person)"
+        )
     context.instance.subject_person_id = person.id
     context.outputs["member_name"] = person.display_name
 
@@ -76,7 +78,9 @@ def check_talkers(context: StepContext) -> None:
     needed = rule.value if rule is not None and isinstance(rule.value, int) else 2
     ids = list(context.submission.get("talker_ids") or [])
     if len(set(ids)) != len(ids) or len(ids) != needed:
-        raise StepRefused("talker_ids", f"谈话人应为{needed}名正式党员，不能重复（{_cite(rule)}） (the talk needs {needed} distinct full members)")
+        raise StepRefused(
+            "talker_ids", f"谈话人应为{needed}名正式党员，不能重复（{_cite(rule)}） (the talk needs {needed} distinct full members)"
+        )
     for person_id in ids:
         if person_id == context.instance.subject_person_id:
             raise StepRefused("talker_ids", "拟处置党员本人不能担任谈话人 (the person concerned cannot be a talker)")

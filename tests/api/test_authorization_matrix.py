@@ -3,7 +3,8 @@
 The table is the specification. The resource is a disclosure review started by `drafter` in
 第一党支部 (branch1), waiting at the plan, which is offered to drafters of branch1. `member4` and
 `member5` (secretary of 第二党支部) belong to the other organisation; `member1` is a plain member
-of branch1, whose personal record only roles that need it may read; `admin`, `owner`, `auditor` and `committee` hold their roles in the 党委 above it.
+of branch1, whose personal record only roles that need it may read; `admin`, `owner`, `auditor` and
+`committee` hold their roles in the 党委 above it.
 An instance or task a person may not see answers 404, so ids reveal nothing.
 """
 from __future__ import annotations

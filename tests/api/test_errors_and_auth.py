@@ -109,7 +109,11 @@ def test_the_api_page_is_browsable_without_network_assets(client):
 
 @pytest.mark.parametrize(
     "body",
-    [{"process_key": "a\u0000b"}, {"process_key": "x", "data": {"note": ["ok", "bad\u0000"]}}, {"process_key": "x", "data": {"k\u0000": 1}}],
+    [
+        {"process_key": "a\u0000b"},
+        {"process_key": "x", "data": {"note": ["ok", "bad\u0000"]}},
+        {"process_key": "x", "data": {"k\u0000": 1}},
+    ],
     ids=["field", "nested", "key"],
 )
 def test_text_no_database_can_store_is_refused_before_anything_runs(client, login, session, body):

@@ -98,7 +98,9 @@ def test_a_worker_killed_while_firing_fires_exactly_once_after_restart(
     wait_until(lambda: deadline_timer(session_factory, instance_id).state == TimerState.FIRED, 30, "fired after restart")
     assert fired_events(session_factory, instance_id) == 1
     with session_factory() as fresh:
-        escalated = fresh.scalars(select(UserTask).where(UserTask.instance_id == instance_id, UserTask.element_id == "overdue_review")).all()
+        escalated = fresh.scalars(
+            select(UserTask).where(UserTask.instance_id == instance_id, UserTask.element_id == "overdue_review")
+        ).all()
     assert len(escalated) == 1
 
 

@@ -27,7 +27,10 @@ def bounds(root: etree._Element) -> dict[str, Bounds]:
 
 
 def inside(inner: Bounds, outer: Bounds) -> bool:
-    return outer[0] <= inner[0] and inner[0] + inner[2] <= outer[0] + outer[2] and outer[1] <= inner[1] and inner[1] + inner[3] <= outer[1] + outer[3]
+    return (
+        outer[0] <= inner[0] and inner[0] + inner[2] <= outer[0] + outer[2]
+        and outer[1] <= inner[1] and inner[1] + inner[3] <= outer[1] + outer[3]
+    )
 
 
 def overlap(a: Bounds, b: Bounds) -> bool:
@@ -41,7 +44,10 @@ def test_every_node_lane_and_flow_is_drawn_and_the_model_is_unchanged(path: Path
     root = etree.fromstring(drawn)
     process = root.find(f"{{{BPMN}}}process")
     boxes = bounds(root)
-    nodes = [e for e in process if isinstance(e.tag, str) and e.get("id") and etree.QName(e).localname not in ("laneSet", "sequenceFlow", "extensionElements")]
+    nodes = [
+        e for e in process
+        if isinstance(e.tag, str) and e.get("id") and etree.QName(e).localname not in ("laneSet", "sequenceFlow", "extensionElements")
+    ]
     assert {node.get("id") for node in nodes} <= set(boxes)
     lanes = list(process.iter(f"{{{BPMN}}}lane"))
     assert {lane.get("id") for lane in lanes} <= set(boxes)

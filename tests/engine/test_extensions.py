@@ -39,7 +39,7 @@ def test_combining_keeps_every_name_of_every_part(tmp_path: Path):
     ],
 )
 def test_a_name_two_packages_define_is_refused(make):
-    with pytest.raises(ExtensionConflict, match="x.check"):
+    with pytest.raises(ExtensionConflict, match=r"x\.check"):
         combine(make(), make())
 
 

@@ -362,13 +362,13 @@ def test_offered_functions_are_callable_but_never_written_back() -> None:
 
 
 def test_offered_functions_may_not_take_reserved_names() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="cannot offer 'open' to scripts"):
         SandboxedScriptEngine(functions={"open": open})
 
 
 def test_evaluate_returns_the_value_and_sees_external_context() -> None:
     environment = SandboxedScriptEngine().environment
-    value = environment.evaluate("\n  amount * rate  \n", {"amount": Decimal("200")}, {"rate": Decimal("0.5")})
+    value = environment.evaluate("\n  amount * rate  \n", {"amount": Decimal(200)}, {"rate": Decimal("0.5")})
     assert value == Decimal("100.0")
 
 

@@ -103,7 +103,7 @@ def test_a_suspended_instance_defers_its_timers_until_resumed(session, session_f
     clock.advance(timedelta(days=2))
     assert [outcome for _, outcome in fire_due_timers(session_factory, clock, NO_EXTENSIONS)] == ["deferred"]
     service.resume(started.id, actor_id=people["secretary"].id)
-    assert [outcome for _, outcome in fire_due_timers(session_factory, clock, NO_EXTENSIONS)][0] == "fired"
+    assert next(outcome for _, outcome in fire_due_timers(session_factory, clock, NO_EXTENSIONS)) == "fired"
 
 
 def test_cancelling_the_instance_cancels_its_timers(session, service, clock, people, started):

@@ -107,7 +107,9 @@ def _difference(before: Rows, after: Rows) -> tuple[dict[str, list[dict[str, Any
     return added, removed
 
 
-def _only_receipt_counters_and_a_bare_event(added: dict[str, list[dict[str, Any]]], removed: dict[str, list[dict[str, Any]]], voter: int) -> None:
+def _only_receipt_counters_and_a_bare_event(
+    added: dict[str, list[dict[str, Any]]], removed: dict[str, list[dict[str, Any]]], voter: int
+) -> None:
     """One receipt without a grade, counters without a voter, one event without values; nothing else."""
     assert set(added) <= {"appraisal_ballot_receipts", "appraisal_tallies", "audit_events", "audit_chain_head", "api_tokens"}, added
     assert set(removed) <= {"appraisal_tallies", "audit_chain_head", "api_tokens"}, removed

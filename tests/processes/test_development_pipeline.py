@@ -135,7 +135,8 @@ def test_the_pipeline_page_links_each_deadline_to_its_task(client, demo, seeded_
     overdue = page[page.index('id="overdue"'):page.index('id="due_soon"')]
     assert "入党申请人 陈晨" in overdue and 'href="/tasks/' in overdue
     with session_factory() as session:
-        assert session.scalars(select(AuditEvent).where(AuditEvent.event_type == "pipeline.read")).one().actor_id == demo_person(session, "secretary")
+        read = session.scalars(select(AuditEvent).where(AuditEvent.event_type == "pipeline.read")).one()
+        assert read.actor_id == demo_person(session, "secretary")
 
 
 def test_the_pipeline_page_is_for_those_who_follow_cases(client, demo, seeded_cases):

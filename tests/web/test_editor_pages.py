@@ -23,7 +23,9 @@ def editor_token(client, key: str = "disclosure_review") -> str:  # type: ignore
 
 def versions(session) -> list[tuple[int, list[str]]]:  # type: ignore[no-untyped-def]
     session.expire_all()
-    rows = session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == "disclosure_review").order_by(ProcessDefinition.version))
+    rows = session.scalars(
+        select(ProcessDefinition).where(ProcessDefinition.key == "disclosure_review").order_by(ProcessDefinition.version)
+    )
     return [(row.version, sorted(f.filename for f in row.files)) for row in rows]
 
 
@@ -54,7 +56,7 @@ def test_an_edited_diagram_deploys_as_the_next_version_with_its_forms(client, se
     response = client.post("/definitions/disclosure_review/deploy", data=edited.encode(),
                            headers={"X-CSRFToken": editor_token(client), "Content-Type": "application/xml"})
     assert (response.status_code, response.json) == (201, {"key": "disclosure_review", "version": 2, "created": True})
-    (first, first_files), (second, second_files) = versions(session)
+    (_, first_files), (_, second_files) = versions(session)
     assert first_files == second_files  # the same forms travel with the new version
     latest = session.scalars(select(ProcessDefinition).where(ProcessDefinition.version == 2)).one()
     assert "拟订公开方案".encode() in main_model_file(latest).content

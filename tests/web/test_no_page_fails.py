@@ -76,5 +76,6 @@ def _filled(rule: str, plan_task, demo) -> list[str]:  # type: ignore[no-untyped
     }
     path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: values[m.group(1)], rule)
     if "<any(" in path:
-        return [re.sub(r"<any\(([^)]*)\):[a-z_]+>", choice.strip(), path) for choice in re.search(r"<any\(([^)]*)\)", path).group(1).split(",")]
+        choices = re.search(r"<any\(([^)]*)\)", path).group(1).split(",")
+        return [re.sub(r"<any\(([^)]*)\):[a-z_]+>", choice.strip(), path) for choice in choices]
     return [path]

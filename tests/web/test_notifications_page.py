@@ -18,7 +18,9 @@ def notice_for(session, clock, username: str, message: str, **where) -> Notifica
 
 
 def test_a_notification_is_shown_linked_and_marked_read(client, session, clock, plan_task):
-    notice = notice_for(session, clock, "drafter", "任务“提出公开方案”将于明天到期", task_id=plan_task.id, instance_id=plan_task.instance_id)
+    notice = notice_for(
+        session, clock, "drafter", "任务“提出公开方案”将于明天到期", task_id=plan_task.id, instance_id=plan_task.instance_id
+    )
     sign_in(client, "drafter")
     home = client.get("/").get_data(as_text=True)
     assert "任务“提出公开方案”将于明天到期" in home and f'href="/tasks/{plan_task.id}">查看任务' in home

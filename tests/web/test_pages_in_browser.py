@@ -71,7 +71,9 @@ def test_a_process_owner_renames_a_task_in_the_editor_and_deploys_it(page: Page,
     page.get_by_role("button", name=re.compile("部署为新版本")).click()
     expect(page.locator("#deploy-result")).to_contain_text("已部署为第 2 版")
     session.expire_all()
-    latest = session.scalars(select(ProcessDefinition).where(ProcessDefinition.key == "disclosure_review", ProcessDefinition.version == 2)).one()
+    latest = session.scalars(
+        select(ProcessDefinition).where(ProcessDefinition.key == "disclosure_review", ProcessDefinition.version == 2)
+    ).one()
     assert "拟订公开方案".encode() in main_model_file(latest).content
 
     page.locator('.djs-element[data-element-id="start"]').click()

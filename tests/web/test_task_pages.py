@@ -130,7 +130,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, plan_task):
 def test_a_candidate_claims_a_task_and_gives_it_back(client, session, plan_task):
     sign_in(client, "drafter")
     page = client.get(f"/tasks/{plan_task.id}").get_data(as_text=True)
-    assert "未认领 (unclaimed)" in page and 'action="/tasks/%s/claim"' % plan_task.id in page
+    assert "未认领 (unclaimed)" in page and f'action="/tasks/{plan_task.id}/claim"' in page
     token = csrf_token(page)
     claimed = client.post(f"/tasks/{plan_task.id}/claim", data={"csrf_token": token})
     assert claimed.status_code == 302
