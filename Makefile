@@ -4,16 +4,30 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test run bench clean
+.PHONY: test run bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-# Reinstall only when a requirements file changed since the last install.
-$(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+# .venv holds exactly the packages requirements-dev.lock pins (pip and setuptools included), and is
+# reinstalled only when a lock file changed since the last install. pip-sync then removes what the
+# lock no longer lists.
+$(STAMP): requirements.lock requirements-dev.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	$(BIN)/python -m piptools sync --quiet requirements-dev.lock
 	touch $(STAMP)
+
+# To add, drop or bump a dependency: edit requirements.txt (runtime) or requirements-dev.txt (tests,
+# lint), then `make lock`, and commit the .txt and .lock files together. The lock files pin every
+# package that those need, transitively; pip-compile keeps the pins it already has unless a
+# requirement changed, and `make lock LOCK_ARGS=--upgrade` moves every unpinned one to its newest
+# release. The dev lock is resolved within the runtime lock, so both pin a shared package alike.
+LOCK_ARGS ?=
+PIP_COMPILE := CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/python -m piptools compile --quiet \
+	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS)
+lock: $(STAMP)
+	$(PIP_COMPILE) --output-file=requirements.lock requirements.txt
+	$(PIP_COMPILE) --constraint=requirements.lock --output-file=requirements-dev.lock requirements-dev.txt
 
 # The browser tests drive Debian's Chromium with CJK fonts: Playwright cannot download its own
 # browser here. Installed once, with sudo when not root.
