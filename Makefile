@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test run bench lock clean
+.PHONY: test lint run bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,14 @@ WEB_ASSETS := web/node_modules/.installed
 $(WEB_ASSETS): web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund --loglevel=error
 	touch $(WEB_ASSETS)
+
+# The lint gate: ruff (pyproject.toml), mypy on the application packages, and the import contracts
+# of .importlinter (the layering of docs/DESIGN.md). `make test` runs it first.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 test: $(STAMP) $(CHROMIUM) $(WEB_ASSETS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
