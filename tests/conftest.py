@@ -21,7 +21,7 @@ from engine.db import Base, make_engine, make_session_factory
 from engine.schema import upgrade_to_head
 
 FIXTURES = Path(__file__).parent / "engine" / "fixtures"
-pytest_plugins = ["tests.app_fixtures"]
+pytest_plugins = ["tests.app_fixtures", "tests.helpers.organisation_fixtures"]
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,6 @@ from rq import Worker
 
 from engine.db import normalize_url
 from engine.timers.delivery import TimerDelivery
-from tests.engine.conftest import org_tree  # noqa: F401  (the organisation tree fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,10 +7,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from engine.member_development import cancel_probation, confirm_full_membership, extend_probation
 from engine.models import MembershipStatus, PartyStanding
-from engine.service_tasks import ServiceCall, ServiceHandler
-from engine.step_guards import StepRefused
+from engine.procedures.service_calls import ServiceCall, ServiceHandler
+from engine.procedures.step_guards import StepRefused
+from processes import EXTENSIONS
+from processes.member_development.steps import cancel_probation, confirm_full_membership, extend_probation
 
 DECISIONS = [confirm_full_membership, extend_probation, cancel_probation]
 
@@ -19,6 +20,7 @@ def decide(handler: ServiceHandler, session, clock, person_id: int) -> dict:  # 
     call = ServiceCall(
         session=session, clock=clock, instance=SimpleNamespace(subject_person_id=person_id),  # type: ignore[arg-type]
         actor_id=None, params={}, task_data={"extension_months": 6}, start_process=None,  # type: ignore[arg-type]
+        rule_sets=EXTENSIONS.rule_sets,
     )
     return handler(call)
 
