@@ -26,7 +26,7 @@ from engine.errors import ScriptRejected
 from engine.scripting import DEFAULT_TIME_LIMIT_S, SandboxedScriptEngine, check_script
 from engine.scripting.compile_policy import compile_script
 
-FIXTURES = Path(__file__).parent / "fixtures" / "sandbox"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "sandbox"
 HOSTNAME = Path("/etc/hostname")
 
 IMPORT_OS = "import os\npid = os.getpid()"

@@ -10,7 +10,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from engine.bpmn.loading import MAX_FILE_BYTES, MAX_PACKAGE_BYTES, LoadedProcess, load_process_package
 from engine.errors import DeploymentRefused, DeployProblem
 
-FIXTURES = Path(__file__).parent / "fixtures" / "loading"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "loading"
 
 MINIMAL_PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
 {prolog}<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"

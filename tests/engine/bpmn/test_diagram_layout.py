@@ -12,7 +12,7 @@ from engine.bpmn.diagram_layout import BPMN, BPMNDI, DC, with_diagram
 from engine.bpmn.loading import load_process_package
 from engine.errors import DeploymentRefused
 from tests.conftest import FIXTURES
-from tests.engine.test_corpus import CORPUS_DIR
+from tests.engine.bpmn.test_corpus import CORPUS_DIR
 
 PROCESSES = sorted((FIXTURES.parents[2] / "processes").glob("*/*.bpmn"))
 Bounds = tuple[float, float, float, float]

@@ -15,7 +15,7 @@ import pytest
 from engine.bpmn.loading import LoadedProcess, load_process_package
 from engine.errors import DeploymentRefused, DeployProblem
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 CORPUS_DIR = REPO_ROOT / "tests" / "data" / "corpus"
 MISSING_CORPUS = f"BPMN corpus not found at {CORPUS_DIR}: the repository's copy (see its README.md) is missing"
 
