@@ -90,22 +90,24 @@ def test_a_bad_rule_set_choice_is_refused_and_changes_nothing(client, login, dem
     assert client.get(choice, headers=login("owner")).json["chosen"] is None
 
 
-def test_an_unknown_step_guard_is_refused_at_deploy(client, login):
+def _deploy_with_sponsor_guard(client, login, name: str) -> list[dict]:  # type: ignore[no-untyped-def, type-arg]
+    """Deploy 发展党员 with its sponsors step naming the guard `name`; the refusal's problems."""
     bpmn = (MEMBER_DEVELOPMENT / "member_development.bpmn").read_text(encoding="utf-8")
-    broken = bpmn.replace('value="development.sponsors"', 'value="development.sponsor_checks"')
-    upload = {"file": (io.BytesIO(broken.encode()), "member_development.bpmn")}
+    edited = bpmn.replace('value="development.sponsors"', f'value="{name}"')
+    upload = {"file": (io.BytesIO(edited.encode()), "member_development.bpmn")}
     response = client.post("/api/v1/process-definitions", data=upload, headers=login("owner"), content_type="multipart/form-data")
     assert response.status_code == 422, response.json
-    assert [(p["code"], p["element_id"]) for p in response.json["errors"]] == [("unknown_guard", "sponsors")]
+    problems: list[dict] = response.json["errors"]  # type: ignore[type-arg]
+    return problems
+
+
+def test_an_unknown_step_guard_is_refused_at_deploy(client, login):
+    problems = _deploy_with_sponsor_guard(client, login, "development.sponsor_checks")
+    assert [(p["code"], p["element_id"]) for p in problems] == [("unknown_guard", "sponsors")]
 
 
 def test_a_guard_by_its_former_name_is_refused_at_deploy_with_its_name_now(client, login):
-    bpmn = (MEMBER_DEVELOPMENT / "member_development.bpmn").read_text(encoding="utf-8")
-    former = bpmn.replace('value="development.sponsors"', 'value="sponsors"')
-    upload = {"file": (io.BytesIO(former.encode()), "member_development.bpmn")}
-    response = client.post("/api/v1/process-definitions", data=upload, headers=login("owner"), content_type="multipart/form-data")
-    assert response.status_code == 422, response.json
-    (problem,) = response.json["errors"]
+    (problem,) = _deploy_with_sponsor_guard(client, login, "sponsors")
     assert (problem["code"], problem["element_id"]) == ("unknown_guard", "sponsors")
     assert "development.sponsors" in problem["message"]
 

@@ -4,12 +4,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from engine.definitions.deployment import deploy
+from engine.definitions.spec_cache import SpecCache
 from engine.errors import NotFound
+from engine.instances.service import InstanceService
+from engine.models import UserTask
 from engine.procedures.extensions import NO_EXTENSIONS, ExtensionConflict, ProcessExtensions, combine
 from engine.procedures.service_calls import ServiceCall
-from engine.procedures.step_guards import StepContext
+from engine.procedures.step_guards import StepContext, StepRefused
 from processes import EXTENSIONS
+from tests.engine.conftest import read_fixture
 
 
 def refuse_nothing(_context: StepContext) -> None:
@@ -73,3 +79,28 @@ def test_an_unknown_rule_set_has_no_versions():
     assert EXTENSIONS.rule_sets.versions("no_such_rules") == []
     with pytest.raises(NotFound):
         EXTENSIONS.rule_sets.load("no_such_rules", "2014")
+
+
+def refuse_every_title(context: StepContext) -> None:
+    raise StepRefused("title", "no title is good enough")
+
+
+def test_a_version_deployed_under_a_guards_former_name_keeps_its_check(session, clock, org_tree, people):
+    """Instances run on the version they started on: renaming a guard must not drop its check."""
+    bpmn = read_fixture("review_loop.bpmn").replace(
+        b'<spiffworkflow:property name="priority" value="60"/>',
+        b'<spiffworkflow:property name="priority" value="60"/>\n<spiffworkflow:property name="guards" value="strict_title"/>',
+    )
+    library = {"review_draft": read_fixture("review_draft.json")}
+    before_rename = ProcessExtensions.of(step_guards={"strict_title": refuse_every_title})
+    deploy(session, {"review_loop.bpmn": bpmn}, clock=clock, form_library=library, extensions=before_rename)
+    after_rename = ProcessExtensions.of(
+        step_guards={"review.strict_title": refuse_every_title}, former_guard_names={"strict_title": "review.strict_title"}
+    )
+    service = InstanceService(session, clock=clock, specs=SpecCache(), extensions=after_rename)
+    instance = service.start("review_loop", org_tree.branch_a.id, actor_id=people["drafter"].id)
+    draft = session.scalars(select(UserTask).where(UserTask.instance_id == instance.id)).one()
+
+    with pytest.raises(StepRefused) as refused:
+        service.complete_task(draft.id, {"title": "t"}, actor_id=people["drafter"].id)
+    assert refused.value.errors == {"title": ["no title is good enough"]}
