@@ -63,7 +63,8 @@ def manage(actor: Actor, instance_id: int, command: str) -> ResponseReturnValue:
     form = InstanceCommandForm()
     if not form.validate_on_submit():
         return _page(actor, found, "请求已过期或不完整，请重新提交 (the form expired or is incomplete; submit again)", 400)
-    version = int(form.version.data) if (form.version.data or "").isdigit() else None
+    shown_version = form.version.data or ""
+    version = int(shown_version) if shown_version.isdigit() else None
     service = instance_service()
     try:
         if command == "cancel":

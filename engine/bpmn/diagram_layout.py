@@ -56,7 +56,8 @@ def with_diagram(filename: str, data: bytes) -> bytes:
     tree = parse_untrusted_xml(filename, data)
     root = tree.getroot()
     drawn = {plane.get("bpmnElement") for plane in root.iter(f"{{{BPMNDI}}}BPMNPlane")}
-    missing = [process for process in root.iterchildren(f"{{{BPMN}}}process") if process.get("id") not in drawn]
+    # A process without an id cannot be named by a diagram plane; the loader refuses it anyway.
+    missing = [process for process in root.iterchildren(f"{{{BPMN}}}process") if process.get("id") not in {*drawn, None}]
     if not missing or root.find(f"{{{BPMN}}}collaboration") is not None:
         return data  # a collaboration is drawn by the tool that made it; we do not guess its pools
     for process in missing:
@@ -66,14 +67,18 @@ def with_diagram(filename: str, data: bytes) -> bytes:
 
 
 def _diagram(process: etree._Element) -> etree._Element:
-    nodes = {node.get("id"): node for node in process if _kind(node) is not None}
+    """Shapes for the nodes and edges for the flows that have ids: what has none cannot be drawn."""
+    process_id = process.get("id", "")
+    nodes = {node_id: node for node in process if _kind(node) is not None and (node_id := node.get("id"))}
     flows = [
-        (flow.get("id"), flow.get("sourceRef"), flow.get("targetRef"))
+        (flow_id, source, target)
         for flow in process.iterchildren(f"{{{BPMN}}}sequenceFlow")
-        if flow.get("sourceRef") in nodes and flow.get("targetRef") in nodes
+        if (flow_id := flow.get("id")) and (source := flow.get("sourceRef")) in nodes and (target := flow.get("targetRef")) in nodes
     ]
     hosts = {
-        node_id: node.get("attachedToRef") for node_id, node in nodes.items() if _local(node) == "boundaryEvent"
+        node_id: host
+        for node_id, node in nodes.items()
+        if _local(node) == "boundaryEvent" and (host := node.get("attachedToRef")) is not None
     }
     placed = [node_id for node_id in nodes if node_id not in hosts]
     edges = [(hosts.get(s, s), hosts.get(t, t)) for _, s, t in flows]
@@ -87,8 +92,8 @@ def _diagram(process: etree._Element) -> etree._Element:
                 boxes[host].x + boxes[host].width - width - 5, boxes[host].y + boxes[host].height - height / 2, width, height
             )
 
-    diagram = etree.Element(f"{{{BPMNDI}}}BPMNDiagram", id=f"{process.get('id')}_diagram", nsmap={"bpmndi": BPMNDI})
-    plane = etree.SubElement(diagram, f"{{{BPMNDI}}}BPMNPlane", id=f"{process.get('id')}_plane", bpmnElement=process.get("id"))
+    diagram = etree.Element(f"{{{BPMNDI}}}BPMNDiagram", id=f"{process_id}_diagram", nsmap={"bpmndi": BPMNDI})
+    plane = etree.SubElement(diagram, f"{{{BPMNDI}}}BPMNPlane", id=f"{process_id}_plane", bpmnElement=process_id)
     for lane_id, box in lane_boxes.items():
         _shape(plane, lane_id, box, horizontal=True)
     for node_id, box in boxes.items():

@@ -174,7 +174,7 @@ def _parse_package(files: Mapping[str, bytes]) -> _Package:
         except DeploymentRefused as refused:
             problems.extend(refused.problems)
             continue
-        root_tag = tree.getroot().tag
+        root_tag = etree.QName(tree.getroot()).text
         if root_tag == _BPMN_ROOT:
             bpmn[name] = tree
         elif _dmn_namespace(tree) is not None:
@@ -227,9 +227,10 @@ def _schema_problems(package: _Package) -> list[DeployProblem]:
 # Stage 4: which process is the one to run.
 
 def _index_processes(bpmn: Trees) -> list[_ProcessEntry]:
+    """The processes that can be named; one without an id cannot be run or called."""
     return [
         _ProcessEntry(
-            process_id=process.get("id"),
+            process_id=process_id,
             name=process.get("name"),
             executable=process.get("isExecutable", "true") == "true",
             file=name,
@@ -237,7 +238,7 @@ def _index_processes(bpmn: Trees) -> list[_ProcessEntry]:
         )
         for name, tree in bpmn.items()
         for process in tree.getroot().iterchildren(f"{{{BPMN_MODEL_NS}}}process")
-        if process.get("id")
+        if (process_id := process.get("id"))
     ]
 
 

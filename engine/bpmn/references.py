@@ -37,10 +37,12 @@ def _local(reference: str) -> str:
 
 def _owner_id(element: etree._Element) -> str | None:
     """Event definitions usually have no id of their own; point at the event holding them."""
-    while element is not None:
-        if element.get("id"):
-            return element.get("id")
-        element = element.getparent()
+    current: etree._Element | None = element
+    while current is not None:
+        own_id = current.get("id")
+        if own_id:
+            return own_id
+        current = current.getparent()
     return None
 
 
@@ -56,10 +58,10 @@ def _missing(filename: str, element: etree._Element, message: str, *, own_id_onl
 
 def _ids_of(trees: Trees, tag: str) -> set[str]:
     return {
-        element.get("id")
+        element_id
         for tree in trees.values()
         for element in tree.getroot().iter(f"{{{BPMN_MODEL_NS}}}{tag}")
-        if element.get("id")
+        if (element_id := element.get("id"))
     }
 
 
@@ -139,7 +141,7 @@ def _import_problems(bpmn: Trees, filenames: set[str]) -> list[DeployProblem]:
 def decision_ids(dmn: Trees) -> dict[str, list[str]]:
     """filename -> ids of the decisions it defines, in document order."""
     return {
-        filename: [d.get("id") for d in tree.getroot().findall("{*}decision") if d.get("id")]
+        filename: [decision_id for d in tree.getroot().findall("{*}decision") if (decision_id := d.get("id"))]
         for filename, tree in dmn.items()
     }
 

@@ -91,3 +91,21 @@ def test_a_file_with_a_diagram_is_returned_as_it_is():
 def test_a_doctype_is_refused_as_on_deployment():
     with pytest.raises(DeploymentRefused):
         with_diagram("evil.bpmn", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><definitions/>')
+
+
+def test_nodes_and_flows_without_an_id_are_left_undrawn_not_a_crash():
+    """Uploaded files are untrusted: an element the diagram cannot name is skipped."""
+    original = (FIXTURES / "loading" / "gateway_without_condition.bpmn").read_text(encoding="utf-8")
+    edited = original.replace('<bpmn:endEvent id="EndEvent_fail">', "<bpmn:endEvent>").replace(
+        '<bpmn:sequenceFlow id="Flow_pass" ', "<bpmn:sequenceFlow "
+    )
+    root = etree.fromstring(with_diagram("no_ids.bpmn", edited.encode()))
+
+    assert set(bounds(root)) == {"StartEvent_vote", "Gateway_vote_result", "EndEvent_pass"}
+    assert {edge.get("bpmnElement") for edge in root.iter(f"{{{BPMNDI}}}BPMNEdge")} == {"Flow_to_gateway"}
+
+
+def test_a_process_without_an_id_gets_no_diagram():
+    original = (FIXTURES / "loading" / "gateway_without_condition.bpmn").read_text(encoding="utf-8")
+    edited = original.replace('<bpmn:process id="appraisal_vote" ', "<bpmn:process ")
+    assert with_diagram("no_id.bpmn", edited.encode()) == edited.encode()
