@@ -4,7 +4,7 @@ from engine.models.appraisal import AppraisalBallot, AppraisalTally, BallotRecei
 from engine.models.audit import AuditChainHead, AuditEvent
 from engine.models.calendar_day import CalendarDay, CalendarYear, DayKind, DaySource
 from engine.models.disclosure import Disclosure, DisclosureOpinion, DisclosureScope, DisclosureStatus
-from engine.models.definition import ProcessDefinition, ProcessDefinitionFile
+from engine.models.process_definition import ProcessDefinition, ProcessDefinitionFile
 from engine.models.instance import ACTIVE_STATUSES, Incident, InstanceStatus, ProcessInstance
 from engine.models.organization import (
     ALLOWED_PARENT_KINDS,

@@ -8,7 +8,7 @@ from sqlalchemy import DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import Base, string_enum
-from engine.models.definition import ProcessDefinition
+from engine.models.process_definition import ProcessDefinition
 
 
 class InstanceStatus(enum.StrEnum):
