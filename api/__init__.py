@@ -11,13 +11,13 @@ from flask import Flask
 from werkzeug.routing import BaseConverter
 from flask_smorest import Api
 
-from api.auth import BEARER_SCHEME
+from api.http.bearer_auth import BEARER_SCHEME
 from api.cli import init_cli
 from api.config import resolve_config
-from api.database import init_database
-from api.errors import register_error_handlers
-from api.request_guards import install_request_guards
-from api.security_headers import install_security_headers
+from api.http.database import init_database
+from api.http.errors import register_error_handlers
+from api.http.request_guards import install_request_guards
+from api.http.security_headers import install_security_headers
 from api.routes import (
     api_docs,
     appraisals,
