@@ -1,4 +1,4 @@
-"""Operator commands: `flask --app api wf <command>`."""
+"""Operator commands: `flask --app api.app wf <command>`."""
 from __future__ import annotations
 
 

@@ -1,4 +1,4 @@
-"""Operator commands for the working-day calendar: `flask --app api wf calendar <command>`."""
+"""Operator commands for the working-day calendar: `flask --app api.app wf calendar <command>`."""
 from __future__ import annotations
 
 import calendar as gregorian

@@ -157,7 +157,7 @@ def _start_services(settings: Settings, env: dict[str, str]) -> list[Child]:
     web = spawn("Web 服务器", "web server", [
         sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{settings.port}",
         "--worker-class", "gthread", "--workers", "1", "--threads", "4", "--graceful-timeout", "5",
-        "--access-logfile", "-", "--error-logfile", "-", "--chdir", str(PROJECT_ROOT), "api:create_app()",
+        "--access-logfile", "-", "--error-logfile", "-", "--chdir", str(PROJECT_ROOT), "api.app:create_app()",
     ], env=env, cwd=PROJECT_ROOT)
     delivery = spawn("定时器投递", "timer delivery", [sys.executable, "-m", "engine.timers.daemon"], env=env, cwd=PROJECT_ROOT)
     return [web, worker, delivery]
