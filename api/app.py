@@ -16,7 +16,7 @@ from flask_smorest import Api
 
 import web
 from api.cli import init_cli
-from api.config import resolve_config
+from api.settings import resolve_config
 from api.http.bearer_auth import BEARER_SCHEME
 from api.http.database import init_database
 from api.http.errors import register_error_handlers

@@ -19,7 +19,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from api.config import PROJECT_ROOT, resolve_config
+from api.settings import PROJECT_ROOT, resolve_config
 from api.launcher import LauncherError, say
 from api.launcher.prepare import demo_accounts, prepare_database, redacted_database_url
 from api.launcher.processes import Child, become_subreaper, spawn, stop, sweep
