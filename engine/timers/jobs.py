@@ -4,6 +4,7 @@ The engine reads no environment: the worker class the composition root names on 
 command line (api/worker.py) says which database the jobs fire timers in and which process
 extensions they run with. The worker builds one connection pool for its process and hands it,
 its own Redis connection (the `--url` it was started with) and the extensions to each job it runs.
+The job ids in log lines come from the worker's log format (api/worker.py), not from the messages.
 """
 from __future__ import annotations
 
@@ -89,8 +90,8 @@ def fire_timer_job(timer_id: int) -> str:
     queue = job.origin if job is not None else QUEUE_NAME
     outcome = _fire_with_retries(timer_id, queue)
     if outcome == FireOutcome.EARLY:
-        _log.warning("job %s: timer %s rang early; the reconciler rings it again", job.id if job else "-", timer_id)
-    _log.info("job %s: timer %s %s", job.id if job else "-", timer_id, outcome.value)
+        _log.warning("timer %s rang early; the reconciler rings it again", timer_id)
+    _log.info("timer %s %s", timer_id, outcome.value)
     return outcome.value
 
 
