@@ -70,7 +70,7 @@ def _run(options: argparse.Namespace, database_url: str, redis_url: str, scratch
     window_start = _create_instances(sessions, connection, branch_id, options)
     env = {**os.environ, "DATABASE_URL": normalize_url(database_url), "REDIS_URL": redis_url, "WF_QUEUE": QUEUE,
            "WF_INSTANCE_DIR": str(scratch)}
-    children = [_spawn([sys.executable, "-m", "engine.timers.daemon"], env)]
+    children = [_spawn([sys.executable, "-m", "api.timer_daemon"], env)]
     children += [
         _spawn([sys.executable, "-m", "rq.cli", "worker", "--worker-class", "api.worker.TimerWorker", "--url", redis_url,
                 "--path", str(ROOT), "--name", f"bench-{i}-{os.getpid()}", QUEUE], env)

@@ -8,8 +8,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from api import create_app
-from api.database import dispose_database
+from api.app import create_app
+from api.http.database import dispose_database
 from engine.clock import FrozenClock
 from engine.party.demo_organization import DemoOrganization, seed_demo
 

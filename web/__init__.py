@@ -3,7 +3,7 @@ a process, the page on which a task is read and completed, an instance's trace, 
 what was published (党务公开) for members and the public, the 民主测评 ballot for members, the
 发展党员 pipeline for those who follow cases, and the BPMN editor for process owners.
 
-Registered by the application factory when `WEB_PAGES` is on (the default).
+Registered by the application factory (api.app) when `WEB_PAGES` is on (the default).
 """
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
-from api.database import db_session
+from api.http.database import db_session
 from processes.democratic_appraisal.ballot import GRADE_TITLES, GRADES, cast_ballot_and_commit, view_ballot, visible_ballot
 from engine.errors import Conflict, SubmissionRejected
 from engine.models import AppraisalBallot

@@ -9,7 +9,7 @@ from typing import Any
 from flask import redirect, session, url_for
 from flask.typing import ResponseReturnValue
 
-from api.database import db_session
+from api.http.database import db_session
 from engine.models import Person
 from engine.people.permissions import Actor, load_actor
 

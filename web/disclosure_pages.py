@@ -9,7 +9,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from api.database import db_session
+from api.http.database import db_session
 from processes.disclosure_review.disclosures import leave_opinion, readable_disclosures
 from engine.errors import NotFound
 from engine.models import Disclosure, DisclosureScope, DisclosureStatus, Organization

@@ -8,7 +8,7 @@ from datetime import datetime
 from flask import Flask
 from sqlalchemy import select
 
-from api.database import db_session
+from api.http.database import db_session
 from engine.calendar.due_rules import CHINA_UTC_OFFSET
 from engine.models import Person
 

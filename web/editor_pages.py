@@ -13,11 +13,11 @@ from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
 from sqlalchemy import select
 from wtforms import ValidationError
 
-from api.database import db_session
-from api.errors import ApiError
+from api.http.database import db_session
+from api.http.errors import ApiError
 from engine.bpmn.diagram_layout import with_diagram
 from engine.definitions.deployment import deploy, latest_versions, main_model_file
-from api.services import form_library, process_extensions
+from api.http.services import form_library, process_extensions
 from engine.errors import DeploymentRefused, NotFound
 from engine.models import ProcessDefinition
 from engine.people.permissions import Actor, may_deploy

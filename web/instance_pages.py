@@ -15,9 +15,9 @@ from sqlalchemy import select
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from api.database import db_session
-from api.errors import ApiError
-from api.services import instance_service
+from api.http.database import db_session
+from api.http.errors import ApiError
+from api.http.services import instance_service
 from engine.audit import altered_events, verify_chain
 from engine.errors import Conflict, InvalidCommand
 from engine.models import AuditEvent, Organization, ProcessInstance, TaskStatus, UserTask

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from api.database import db_session
-from api.errors import ApiError
-from api.sign_in import check_credentials
+from api.http.database import db_session
+from api.http.errors import ApiError
+from api.http.sign_in import check_credentials
 from processes.democratic_appraisal.ballot import ballots_awaiting
 from engine.definitions.deployment import latest_versions
 from engine.models import TaskStatus, UserTask

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 from flask.typing import ResponseReturnValue
 
-from api.database import db_session
-from api.errors import ApiError
+from api.http.database import db_session
+from api.http.errors import ApiError
 from engine.errors import NotFound
 from engine.models import Organization
 from processes.member_development.pipeline import read_pipeline

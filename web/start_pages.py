@@ -10,9 +10,9 @@ from sqlalchemy import select
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from api.database import db_session
-from api.errors import ApiError
-from api.services import instance_service
+from api.http.database import db_session
+from api.http.errors import ApiError
+from api.http.services import instance_service
 from engine.definitions.deployment import latest_versions
 from engine.errors import Conflict, InvalidCommand, NotFound
 from engine.models import Organization, TaskStatus, UserTask

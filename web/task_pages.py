@@ -12,8 +12,8 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from api.database import db_session
-from api.services import instance_service
+from api.http.database import db_session
+from api.http.services import instance_service
 from engine.errors import Conflict, SubmissionRejected
 from engine.models import Person, ProcessInstance, TaskStatus, UserTask
 from engine.people.organizations import people_of

@@ -14,12 +14,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
 
-from api.config import PROJECT_ROOT, resolve_config
+from api.settings import DEFAULT_INSTANCE_DIR, PROJECT_ROOT, Settings, SettingsError, read_settings, resolve_config
 from api.launcher import LauncherError, say
 from api.launcher.prepare import demo_accounts, prepare_database, redacted_database_url
 from api.launcher.processes import Child, become_subreaper, spawn, stop, sweep
@@ -55,14 +53,6 @@ class StopRequest:
         return self.count > 1
 
 
-@dataclass(frozen=True)
-class Settings:
-    config: dict[str, Any]
-    instance_dir: Path
-    port: int
-    redis_url: str | None  # None: start the embedded one
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     stop_request = StopRequest()
@@ -73,8 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"错误 (error): {error}")
         return 2
     try:
-        say(f"数据库 (database): {redacted_database_url(settings.config['DATABASE_URL'])}")
-        prepare_database(settings.config)
+        say(f"数据库 (database): {redacted_database_url(settings.database_url)}")
+        prepare_database(settings)
     except LauncherError as error:
         say(f"错误 (error): {error}")
         return 1
@@ -87,32 +77,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m api.launcher", description=__doc__)
     parser.add_argument(
-        "--instance-dir", type=Path, default=PROJECT_ROOT / "instance",
+        "--instance-dir", type=Path, default=DEFAULT_INSTANCE_DIR,
         help="SQLite database (unless DATABASE_URL is set) and embedded Redis data; default instance/",
     )
     return parser.parse_args(argv)
 
 
 def _settings(arguments: argparse.Namespace) -> Settings:
+    """The settings of every process the launcher starts: the environment's, with the instance
+    folder of --instance-dir (and the SQLite database in it unless DATABASE_URL is set)."""
     instance_dir = arguments.instance_dir.resolve()
     instance_dir.mkdir(parents=True, exist_ok=True)
-    if not os.environ.get("DATABASE_URL"):
-        os.environ["DATABASE_URL"] = f"sqlite:///{instance_dir / 'workflow.db'}"
     try:
-        config = resolve_config()
+        settings = read_settings(instance_dir=instance_dir)
+    except SettingsError as error:
+        raise LauncherError(str(error)) from error
+    try:
+        resolve_config(settings=settings)  # what create_app will check in the web server
     except RuntimeError as error:
         raise LauncherError(
             "非演示模式必须设置 SECRET_KEY 环境变量，例如 SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')；"
             "或者用 WF_DEMO=1 运行演示 (SECRET_KEY must be set outside demo mode; or run the demo with WF_DEMO=1)"
         ) from error
-    port = _port(os.environ.get("PORT") or "5000")
-    return Settings(config, instance_dir, port, os.environ.get("REDIS_URL") or None)
+    _check_port_free(settings.port)
+    return settings
 
 
-def _port(value: str) -> int:
-    if not value.isdigit() or not 0 < int(value) < 65536:
-        raise LauncherError(f"PORT={value!r} 不是有效端口 (is not a valid port)")
-    port = int(value)
+def _check_port_free(port: int) -> None:
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -121,11 +112,14 @@ def _port(value: str) -> int:
             raise LauncherError(
                 f"端口 127.0.0.1:{port} 已被占用，请用 PORT=... 换一个 (port {port} is in use; choose another with PORT=...)"
             ) from error
-    return port
 
 
 def _supervise(settings: Settings, stop_request: StopRequest, started: float) -> int:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "WF_INSTANCE_DIR": str(settings.instance_dir)}
+    # The children read their settings from the environment as the launcher resolved them.
+    env = {
+        **os.environ, "PYTHONUNBUFFERED": "1",
+        "DATABASE_URL": settings.database_url, "WF_INSTANCE_DIR": str(settings.instance_dir),
+    }
     redis_child: Child | None = None
     services: list[Child] = []
     exit_code = 0
@@ -152,14 +146,14 @@ def _supervise(settings: Settings, stop_request: StopRequest, started: float) ->
 def _start_services(settings: Settings, env: dict[str, str]) -> list[Child]:
     worker = spawn("RQ 工作进程", "RQ worker", [
         sys.executable, "-m", "rq.cli", "worker", "--with-scheduler", "--worker-class", "api.worker.TimerWorker",
-        "--url", env["REDIS_URL"], "--path", str(PROJECT_ROOT), settings.config["RQ_QUEUE"],
+        "--url", env["REDIS_URL"], "--path", str(PROJECT_ROOT), settings.rq_queue,
     ], env=env, cwd=PROJECT_ROOT)
     web = spawn("Web 服务器", "web server", [
         sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{settings.port}",
         "--worker-class", "gthread", "--workers", "1", "--threads", "4", "--graceful-timeout", "5",
-        "--access-logfile", "-", "--error-logfile", "-", "--chdir", str(PROJECT_ROOT), "api:create_app()",
+        "--access-logfile", "-", "--error-logfile", "-", "--chdir", str(PROJECT_ROOT), "api.app:create_app()",
     ], env=env, cwd=PROJECT_ROOT)
-    delivery = spawn("定时器投递", "timer delivery", [sys.executable, "-m", "engine.timers.daemon"], env=env, cwd=PROJECT_ROOT)
+    delivery = spawn("定时器投递", "timer delivery", [sys.executable, "-m", "api.timer_daemon"], env=env, cwd=PROJECT_ROOT)
     return [web, worker, delivery]
 
 
@@ -204,7 +198,7 @@ def _banner(settings: Settings, body: str, elapsed: float) -> None:
         f"就绪 (ready): http://127.0.0.1:{settings.port}   用时 (took) {elapsed:.1f} s",
         f"健康检查 (health): {json.dumps(json.loads(body), ensure_ascii=False)}",
     ]
-    if settings.config["WF_DEMO"]:
+    if settings.demo:
         lines.append(demo_accounts())
     lines += ["按 Ctrl-C 停止全部进程 (press Ctrl-C to stop everything)", line]
     print("\n".join(lines), flush=True)

@@ -2,14 +2,13 @@
 `wf deploy-processes` and `wf seed-demo` do, through the same engine functions."""
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from api.launcher import LauncherError, say
+from api.settings import Settings
 from engine.calendar import seed_from_package
 from engine.clock import SYSTEM_CLOCK
 from engine.db import make_engine, make_session_factory, normalize_url
@@ -21,8 +20,8 @@ from engine.errors import DeploymentRefused
 from engine.schema import upgrade_to_head
 
 
-def prepare_database(config: Mapping[str, Any]) -> None:
-    url = config["DATABASE_URL"]
+def prepare_database(settings: Settings) -> None:
+    url = settings.database_url
     _ensure_sqlite_directory(url)
     engine = make_engine(url)
     try:
@@ -38,7 +37,7 @@ def prepare_database(config: Mapping[str, Any]) -> None:
         for deployment in deployments:
             state = "新版本 (new version)" if deployment.created else "未变化 (unchanged)"
             say(f"流程 (process) {deployment.definition.key} v{deployment.definition.version}: {state}")
-        if config["WF_DEMO"]:
+        if settings.demo:
             with sessions() as session:
                 if database_is_empty(session):
                     branch_id = seed_demo(session, SYSTEM_CLOCK).branch1.id

@@ -10,10 +10,10 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api.auth import authenticate_request, current_actor
-from api.database import db_session
-from api.errors import ApiError
-from api.schemas import StrictSchema
+from api.http.bearer_auth import authenticate_request, current_actor
+from api.http.database import db_session
+from api.http.errors import ApiError
+from api.routes.schemas import StrictSchema
 from processes.democratic_appraisal.ballot import cast_ballot_and_commit, view_ballot, visible_ballot
 
 blueprint = Blueprint("appraisals", __name__, url_prefix="/api/v1/appraisals", description="民主评议党员 (democratic appraisal)")

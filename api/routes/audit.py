@@ -8,10 +8,10 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from api.auth import authenticate_request, current_actor
-from api.database import db_session
-from api.errors import ApiError
-from api.schemas import AuditEventSchema, StrictSchema, VerifyResponse
+from api.http.bearer_auth import authenticate_request, current_actor
+from api.http.database import db_session
+from api.http.errors import ApiError
+from api.routes.schemas import AuditEventSchema, StrictSchema, VerifyResponse
 from engine.audit import ChainVerification, verify_chain
 from engine.models import AuditEvent
 from engine.people.permissions import may_read_audit

@@ -7,10 +7,10 @@ from typing import Any
 from flask import current_app, request
 from flask_smorest import Blueprint
 
-from api.database import db_session
-from api.schemas import TokenRequest, TokenResponse
-from api.auth import authenticate_request
-from api.sign_in import check_credentials
+from api.http.database import db_session
+from api.routes.schemas import TokenRequest, TokenResponse
+from api.http.bearer_auth import authenticate_request
+from api.http.sign_in import check_credentials
 from engine.people.accounts import issue_token, revoke_token
 
 blueprint = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录与令牌 (sign-in and tokens)")

@@ -8,10 +8,10 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api.auth import authenticate_request, current_actor
-from api.database import db_session
-from api.errors import ApiError
-from api.schemas import StrictSchema
+from api.http.bearer_auth import authenticate_request, current_actor
+from api.http.database import db_session
+from api.http.errors import ApiError
+from api.routes.schemas import StrictSchema
 from engine.calendar import WorkCalendar, set_day
 from engine.people.permissions import may_change_calendar
 

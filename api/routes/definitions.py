@@ -8,12 +8,12 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from api.auth import authenticate_request, current_actor
-from api.database import db_session
-from api.errors import ApiError
-from api.schemas import DefinitionSchema, DeployForm, DeploymentResponse
+from api.http.bearer_auth import authenticate_request, current_actor
+from api.http.database import db_session
+from api.http.errors import ApiError
+from api.routes.schemas import DefinitionSchema, DeployForm, DeploymentResponse
 from engine.definitions.deployment import deploy
-from api.services import form_library, process_extensions
+from api.http.services import form_library, process_extensions
 from engine.models import ProcessDefinition
 from engine.people.permissions import may_deploy
 

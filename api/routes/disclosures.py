@@ -8,10 +8,10 @@ from flask import current_app, g
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from api.auth import authenticate_if_present
-from api.database import db_session
-from api.errors import ApiError
-from api.schemas import DisclosureSchema, OpinionRequest, OpinionSchema
+from api.http.bearer_auth import authenticate_if_present
+from api.http.database import db_session
+from api.http.errors import ApiError
+from api.routes.schemas import DisclosureSchema, OpinionRequest, OpinionSchema
 from processes.disclosure_review.disclosures import leave_opinion, readable_disclosures
 from engine.errors import NotFound
 from engine.models import Disclosure, DisclosureOpinion, DisclosureScope

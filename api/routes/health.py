@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
-from api.database import db_session
+from api.http.database import db_session
 
 blueprint = Blueprint("health", __name__)
 

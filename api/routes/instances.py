@@ -7,11 +7,11 @@ from typing import Any
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from api.auth import authenticate_request, current_actor
-from api.database import db_session
-from api.errors import ApiError
-from api.schemas import AuditEventSchema, InstanceCommandRequest, InstanceSchema, StartInstanceRequest, StepRecordSchema
-from api.services import instance_service
+from api.http.bearer_auth import authenticate_request, current_actor
+from api.http.database import db_session
+from api.http.errors import ApiError
+from api.routes.schemas import AuditEventSchema, InstanceCommandRequest, InstanceSchema, StartInstanceRequest, StepRecordSchema
+from api.http.services import instance_service
 from engine.models import AuditEvent, ProcessInstance, StepRecord, TaskStatus, UserTask
 from engine.people.permissions import Actor, may_manage_instance, may_start_in, visible_instance
 from engine.timers.projection import pending_timers

@@ -7,9 +7,9 @@ from flask import current_app
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from api.auth import authenticate_request, current_actor
-from api.database import db_session
-from api.schemas import StrictSchema
+from api.http.bearer_auth import authenticate_request, current_actor
+from api.http.database import db_session
+from api.routes.schemas import StrictSchema
 from engine.models import Notification
 from engine.people.notifications import mark_read as mark_notification_read
 from engine.people.notifications import notifications_of

@@ -10,10 +10,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm.attributes import flag_modified
 
-from api.auth import authenticate_request, current_actor
-from api.database import db_session
-from api.errors import ApiError
-from api.schemas import StrictSchema
+from api.http.bearer_auth import authenticate_request, current_actor
+from api.http.database import db_session
+from api.http.errors import ApiError
+from api.routes.schemas import StrictSchema
 from engine.audit import append_event
 from engine.calendar.due_rules import to_beijing_date
 from engine.errors import NotFound
@@ -21,7 +21,7 @@ from engine.models import Organization
 from processes.member_development.pipeline import read_pipeline
 from engine.people.permissions import may_choose_rule_sets, may_follow_cases
 from engine.procedures.rule_set_choice import choose_version
-from api.services import process_extensions
+from api.http.services import process_extensions
 
 blueprint = Blueprint(
     "organizations", __name__, url_prefix="/api/v1/organizations", description="组织：发展党员进度、规则版本 (organisations)"

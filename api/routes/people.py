@@ -10,8 +10,8 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
-from api.auth import authenticate_request, current_actor
-from api.database import db_session
+from api.http.bearer_auth import authenticate_request, current_actor
+from api.http.database import db_session
 from engine.audit import append_event
 from engine.errors import NotFound
 from engine.models import Person, RoleAssignment

@@ -7,10 +7,10 @@ from flask import current_app
 from flask_smorest import Blueprint
 from sqlalchemy import Select, and_, func, or_, select
 
-from api.auth import authenticate_request, current_actor
-from api.database import db_session
-from api.errors import ApiError
-from api.schemas import (
+from api.http.bearer_auth import authenticate_request, current_actor
+from api.http.database import db_session
+from api.http.errors import ApiError
+from api.routes.schemas import (
     CompleteTaskRequest,
     DelegateTaskRequest,
     TaskCommandRequest,
@@ -19,7 +19,7 @@ from api.schemas import (
     TaskQuery,
     TaskSchema,
 )
-from api.services import instance_service
+from api.http.services import instance_service
 from engine.models import Person, TaskStatus, UserTask
 from engine.people.permissions import Actor, inbox_of, is_candidate, may_delegate_to, may_work_on, offered_to, visible_task
 from engine.instances.task_forms import task_form

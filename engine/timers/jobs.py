@@ -1,17 +1,17 @@
-"""RQ jobs, and all RQ customisation. A job takes only ids, opens what it needs, logs its job id.
+"""RQ jobs, and all RQ customisation. A job takes only ids and works with what its worker hands it.
 
-Worker processes read DATABASE_URL and REDIS_URL from the environment (as `rq worker` is started
-by `make run`); the connection pool is built once per process. What the process packages add to the
-engine reaches a job from its worker: the worker class the composition root names on the `rq worker`
-command line carries the extensions (see api/worker.py).
+The engine reads no environment: the worker class the composition root names on the `rq worker`
+command line (api/worker.py) says which database the jobs fire timers in and which process
+extensions they run with. The worker builds one connection pool for its process and hands it,
+its own Redis connection (the `--url` it was started with) and the extensions to each job it runs.
+The job ids in log lines come from the worker's log format (api/worker.py), not from the messages.
 """
 from __future__ import annotations
 
-import functools
 import logging
-import os
 import time
 from contextvars import ContextVar
+from dataclasses import dataclass
 
 import redis
 from rq import Queue, get_current_job
@@ -31,7 +31,18 @@ QUEUE_NAME = "workflow"
 JOB_TIMEOUT_S = 60
 CONFLICT_RETRIES = 8
 _log = logging.getLogger(__name__)
-_job_extensions: ContextVar[ProcessExtensions] = ContextVar("job_extensions")
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a timer job works with, handed in by the worker that runs it."""
+
+    sessions: sessionmaker[Session]
+    redis: redis.Redis
+    extensions: ProcessExtensions
+
+
+_job_context: ContextVar[JobContext] = ContextVar("timer_job_context")
 
 
 class TimerWorker(SimpleWorker):
@@ -39,16 +50,28 @@ class TimerWorker(SimpleWorker):
     1,000 firings take >100 s instead of ~8 s), and naming this class to `rq worker` imports the
     engine at start-up, so the first timer after a start is not late by the import time.
 
-    A subclass names the process extensions its jobs run with; each job sees them while it runs."""
+    A subclass names the database its jobs fire timers in and the process extensions they run
+    with; each job sees them, with the worker's Redis connection, while it runs."""
 
     process_extensions: ProcessExtensions = NO_EXTENSIONS
+    _context: JobContext | None = None
+
+    def job_database_url(self) -> str:
+        """The database the jobs work in: named by the subclass the composition root starts."""
+        raise NotImplementedError("a TimerWorker subclass names the jobs' database (see api.worker)")
+
+    def job_context(self) -> JobContext:
+        if self._context is None:
+            database = make_engine(self.job_database_url(), pool_pre_ping=True)
+            self._context = JobContext(make_session_factory(database), self.connection, self.process_extensions)
+        return self._context
 
     def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:
-        token = _job_extensions.set(self.process_extensions)
+        token = _job_context.set(self.job_context())
         try:
             return super().perform_job(job, queue, execution)
         finally:
-            _job_extensions.reset(token)
+            _job_context.reset(token)
 
 
 def timer_job_id(timer_id: int, attempt: int) -> str:
@@ -67,17 +90,18 @@ def fire_timer_job(timer_id: int) -> str:
     queue = job.origin if job is not None else QUEUE_NAME
     outcome = _fire_with_retries(timer_id, queue)
     if outcome == FireOutcome.EARLY:
-        _log.warning("job %s: timer %s rang early; the reconciler rings it again", job.id if job else "-", timer_id)
-    _log.info("job %s: timer %s %s", job.id if job else "-", timer_id, outcome.value)
+        _log.warning("timer %s rang early; the reconciler rings it again", timer_id)
+    _log.info("timer %s %s", timer_id, outcome.value)
     return outcome.value
 
 
 def _fire_with_retries(timer_id: int, queue: str) -> FireOutcome:
     """A conflict is another writer holding the instance or, on SQLite, the database for a moment:
     try again shortly rather than fail the job and wait for the reconciler."""
+    context = _current_context()
     for attempt in range(1, CONFLICT_RETRIES + 1):
-        with _sessions()() as session:
-            service = InstanceService(session, doorbell=RedisDoorbell(_redis(), queue), extensions=_extensions())
+        with context.sessions() as session:
+            service = InstanceService(session, doorbell=RedisDoorbell(context.redis, queue), extensions=context.extensions)
             try:
                 return service.fire_timer(timer_id)
             except Conflict:
@@ -87,18 +111,8 @@ def _fire_with_retries(timer_id: int, queue: str) -> FireOutcome:
     raise AssertionError("unreachable")
 
 
-def _extensions() -> ProcessExtensions:
+def _current_context() -> JobContext:
     try:
-        return _job_extensions.get()
+        return _job_context.get()
     except LookupError:
-        raise RuntimeError("timer jobs run in a TimerWorker that names the process extensions (api.worker)") from None
-
-
-@functools.cache
-def _sessions() -> sessionmaker[Session]:
-    return make_session_factory(make_engine(os.environ["DATABASE_URL"], pool_pre_ping=True))
-
-
-@functools.cache
-def _redis() -> redis.Redis:
-    return redis.Redis.from_url(os.environ["REDIS_URL"])
+        raise RuntimeError("timer jobs run in a TimerWorker that names their database and extensions (api.worker)") from None

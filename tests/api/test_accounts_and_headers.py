@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from api import create_app
-from api.database import dispose_database
+from api.app import create_app
+from api.http.database import dispose_database
 from tests.api.test_errors_and_auth import assert_error_shape
 
 

@@ -36,7 +36,7 @@ def start_worker(database_url: str, redis_url: str, queue_name: str) -> Iterator
     workers: list[subprocess.Popen] = []
 
     def start() -> subprocess.Popen:
-        env = {**os.environ, "DATABASE_URL": normalize_url(database_url), "REDIS_URL": redis_url}
+        env = {**os.environ, "DATABASE_URL": normalize_url(database_url)}  # its jobs use the worker's --url
         worker = subprocess.Popen(
             [sys.executable, "-m", "rq.cli", "worker", "--worker-class", "api.worker.TimerWorker", "--url", redis_url,
              "--path", str(ROOT), "--name",

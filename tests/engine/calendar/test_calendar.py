@@ -9,7 +9,7 @@ import click
 import pytest
 from sqlalchemy import func, select, update
 
-from api.cli_calendar import calendar as calendar_commands
+from api.cli.calendar import calendar as calendar_commands
 from engine.audit import verify_chain
 from engine.calendar import (
     CalendarUnknown,

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 
-from api.database import db_session
-from api.errors import ApiError
+from api.http.database import db_session
+from api.http.errors import ApiError
 from engine.people.accounts import person_for_token
 from engine.people.permissions import Actor, load_actor
 

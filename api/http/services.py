@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import current_app
 
-from api.database import db_session
+from api.http.database import db_session
 from engine.definitions.deployment import form_library_from
 from engine.instances.service import InstanceService
 from engine.procedures.extensions import ProcessExtensions

@@ -13,7 +13,7 @@ from flask import Flask, Response, g, jsonify, request
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
-from api.messages import translate
+from api.http.validation_messages import translate
 from engine.errors import (
     Conflict,
     DeploymentRefused,

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 from flask import current_app, request
 from sqlalchemy import delete, func, select
 
-from api.database import db_session
-from api.errors import ApiError
+from api.http.database import db_session
+from api.http.errors import ApiError
 from engine.people.accounts import AccountLocked, authenticate
 from engine.party.demo_organization import DEMO_PEOPLE
 from engine.models import FailedLogin, Person

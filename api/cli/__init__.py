@@ -1,17 +1,17 @@
-"""Operator commands: `flask --app api wf <command>`."""
+"""Operator commands: `flask --app api.app wf <command>`."""
 from __future__ import annotations
 
 
 import click
 from flask import Flask, current_app
 
-from api.cli_calendar import calendar as calendar_commands
-from api.database import session_factory
+from api.cli.calendar import calendar as calendar_commands
+from api.http.database import session_factory
 from engine.db import make_engine
 from engine.party.demo_organization import DEMO_PEOPLE, DEMO_PASSWORD, database_is_empty, seed_demo
 from processes.member_development.demo_cases import seed_development_cases
 from engine.definitions.deployment import deploy_package_folders
-from api.services import package_folders, process_extensions
+from api.http.services import package_folders, process_extensions
 from engine.schema import upgrade_to_head
 
 wf = click.Group("wf", help="党组织工作流引擎的运维命令 (operator commands of the workflow engine)")

@@ -1,4 +1,4 @@
-"""Operator commands for the working-day calendar: `flask --app api wf calendar <command>`."""
+"""Operator commands for the working-day calendar: `flask --app api.app wf calendar <command>`."""
 from __future__ import annotations
 
 import calendar as gregorian
@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.database import session_factory
+from api.http.database import session_factory
 from engine.calendar import DayStatus, WorkCalendar, publish_year, reset_day, seed_from_package, set_day
 from engine.models import CalendarDay, DayKind, DaySource, Person
 

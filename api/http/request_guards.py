@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, request
 
-from api.errors import ApiError
+from api.http.errors import ApiError
 
 _FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
 MESSAGE = "含有不允许的字符（如 NUL） (contains a character that cannot be stored, such as NUL)"

@@ -1,0 +1,59 @@
+"""Settings are read in one place (api/settings.py), from a mapping like the environment."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from api.settings import DEFAULT_INSTANCE_DIR, SettingsError, read_settings, resolve_config
+from engine.timers.jobs import QUEUE_NAME
+
+
+def test_defaults_for_an_empty_environment():
+    settings = read_settings({})
+
+    assert settings.database_url == f"sqlite:///{DEFAULT_INSTANCE_DIR / 'workflow.db'}"
+    assert settings.redis_url is None
+    assert settings.secret_key is None
+    assert settings.demo is False
+    assert settings.port == 5000
+    assert settings.rq_queue == QUEUE_NAME
+    assert settings.instance_dir == DEFAULT_INSTANCE_DIR
+
+
+def test_each_variable_and_empty_ones_count_as_unset():
+    settings = read_settings({
+        "DATABASE_URL": "postgresql://wf@db/wf", "REDIS_URL": "redis://r:6379/0", "SECRET_KEY": "s3cret",
+        "WF_DEMO": "Yes", "PORT": "8080", "WF_QUEUE": "other", "WF_INSTANCE_DIR": "/srv/wf",
+    })
+    empty = read_settings({"DATABASE_URL": "", "REDIS_URL": "", "PORT": "", "WF_QUEUE": "", "WF_DEMO": ""})
+
+    assert (settings.database_url, settings.redis_url, settings.secret_key) == ("postgresql://wf@db/wf", "redis://r:6379/0", "s3cret")
+    assert (settings.demo, settings.port, settings.rq_queue, settings.instance_dir) == (True, 8080, "other", Path("/srv/wf"))
+    assert empty == read_settings({})
+
+
+@pytest.mark.parametrize("value", ["0", "65536", "http", "-1"])
+def test_a_port_that_is_no_port_is_refused(value: str):
+    with pytest.raises(SettingsError, match="PORT"):
+        read_settings({"PORT": value})
+
+
+def test_the_launchers_instance_folder_holds_the_default_database(tmp_path: Path):
+    settings = read_settings({"WF_INSTANCE_DIR": "/elsewhere"}, instance_dir=tmp_path)
+
+    assert settings.instance_dir == tmp_path
+    assert settings.database_url == f"sqlite:///{tmp_path / 'workflow.db'}"
+    assert read_settings({"DATABASE_URL": "sqlite:///x.db"}, instance_dir=tmp_path).database_url == "sqlite:///x.db"
+
+
+def test_the_flask_configuration_is_built_from_the_settings():
+    config = resolve_config(settings=read_settings({"WF_DEMO": "1", "WF_QUEUE": "q"}))
+
+    assert config["WF_DEMO"] is True
+    assert config["RQ_QUEUE"] == "q"
+    assert config["SESSION_COOKIE_SECURE"] is False  # demo mode serves plain http
+    assert config["SECRET_KEY"]  # the demo-only key
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        resolve_config(settings=read_settings({}))
+    assert resolve_config({"TESTING": True}, settings=read_settings({}))["SESSION_COOKIE_SECURE"] is True
