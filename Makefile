@@ -51,7 +51,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-test: $(STAMP) $(CHROMIUM) $(WEB_ASSETS)
+test: lint $(CHROMIUM) $(WEB_ASSETS)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Database, processes, demo data (WF_DEMO=1 unless the caller set WF_DEMO), Redis, the RQ worker

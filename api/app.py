@@ -4,6 +4,7 @@ operator commands (api.cli). Nothing below imports this module.
 
 `flask --app api.app wf <command>`; gunicorn serves `api.app:create_app()`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,7 +17,6 @@ from flask_smorest import Api
 
 import web
 from api.cli import init_cli
-from api.settings import resolve_config
 from api.http.bearer_auth import BEARER_SCHEME
 from api.http.database import init_database
 from api.http.errors import register_error_handlers
@@ -38,6 +38,7 @@ from api.routes import (
     people,
     tasks,
 )
+from api.settings import resolve_config
 from engine.clock import SYSTEM_CLOCK
 from engine.definitions.spec_cache import SpecCache
 from processes import EXTENSIONS, package_folders
@@ -71,7 +72,17 @@ def _init_api(app: Flask) -> None:
     api.spec.components.security_scheme("bearerAuth", BEARER_SCHEME)
     api.register_converter(IdConverter, id_schema)
     for module in (
-        auth, definitions, instances, tasks, notifications, people, organizations, disclosures, appraisals, calendar, audit,
+        auth,
+        definitions,
+        instances,
+        tasks,
+        notifications,
+        people,
+        organizations,
+        disclosures,
+        appraisals,
+        calendar,
+        audit,
     ):
         api.register_blueprint(module.blueprint)
     app.register_blueprint(health.blueprint)

@@ -14,6 +14,7 @@ from them (defaults, then the settings, then what the caller, a test, passes).
 An empty variable counts as unset. No other module reads configuration from the environment; the
 launcher hands its children the environment with the settings it resolved written back.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ Its settings come from api/settings.py: DATABASE_URL, REDIS_URL (required here),
 WF_INSTANCE_DIR (where the delivery lock lives on SQLite). The loop itself is the engine's
 `run_timer_delivery`; SIGTERM or Ctrl-C stops it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -29,9 +30,7 @@ def main() -> int:
     if settings.redis_url is None:
         _log.error("定时器投递需要 REDIS_URL (the timer delivery needs REDIS_URL)")
         return 2
-    run_timer_delivery(
-        settings.database_url, settings.redis_url, settings.rq_queue, settings.instance_dir, stop=stopping.is_set
-    )
+    run_timer_delivery(settings.database_url, settings.redis_url, settings.rq_queue, settings.instance_dir, stop=stopping.is_set)
     return 0
 
 

@@ -7,6 +7,7 @@ The worker also shows which job wrote each log line: a filter adds the current R
 every record (`-` outside a job), and the format prints it. RQ's own lines keep their format; they
 name their jobs already.
 """
+
 from __future__ import annotations
 
 import logging

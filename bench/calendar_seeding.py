@@ -3,6 +3,7 @@ fresh database: the cost `make run` pays on a new database. Figures, not a test.
 
 Usage: python bench/calendar_seeding.py [--database-url URL]  (default: a temporary SQLite file)
 """
+
 from __future__ import annotations
 
 import argparse

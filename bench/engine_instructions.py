@@ -12,6 +12,7 @@ this one. Use this figure to compare two versions of the hot path; use engine_ov
 
 Usage: python bench/engine_instructions.py [--instances 30]   (needs valgrind; a few minutes)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,8 +31,15 @@ _ONE_SIDE = Path(__file__).with_name("engine_overhead.py")
 def instructions(side: str, instances: int) -> int:
     """Instructions of one process running `instances` instances of one side (plus its start-up)."""
     command = [
-        "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-        sys.executable, str(_ONE_SIDE), "--only", side, "--instances", str(instances),
+        "valgrind",
+        "--tool=callgrind",
+        "--callgrind-out-file=/dev/null",
+        sys.executable,
+        str(_ONE_SIDE),
+        "--only",
+        side,
+        "--instances",
+        str(instances),
     ]
     finished = subprocess.run(command, capture_output=True, text=True, check=True)
     match = _COLLECTED.search(finished.stderr)

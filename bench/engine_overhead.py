@@ -12,6 +12,7 @@ last line is the median over the rounds of the ratio (b)/(a) in time per instanc
 <= 2.5 on SQLite. `--only bare|engine` runs one side and prints nothing (engine_instructions.py
 counts its instructions).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,17 +34,15 @@ from sqlalchemy import bindparam, select  # noqa: E402
 
 from engine.db import make_engine, make_session_factory  # noqa: E402
 from engine.definitions.deployment import deploy  # noqa: E402
+from engine.instances.serialization import spec_from_json, spec_to_json, state_from_json, state_to_json  # noqa: E402
 from engine.instances.service import InstanceService  # noqa: E402
 from engine.models import Organization, OrganizationKind, TaskStatus, UserTask  # noqa: E402
 from engine.schema import upgrade_to_head  # noqa: E402
-from engine.instances.serialization import spec_from_json, spec_to_json, state_from_json, state_to_json  # noqa: E402
 
 PROCESS = Path(__file__).parent / "fixtures" / "three_approvals.bpmn"
 SUBMISSIONS = ({"title": "党费收缴使用情况"}, {"outcome": "pass"}, {"approved": True})
 # The harness's own lookup of the next open task, built once like any caller's query would be.
-OPEN_TASK = select(UserTask.id).where(
-    UserTask.instance_id == bindparam("instance_id"), UserTask.status == TaskStatus.OPEN
-)
+OPEN_TASK = select(UserTask.id).where(UserTask.instance_id == bindparam("instance_id"), UserTask.status == TaskStatus.OPEN)
 
 
 class BareRun:

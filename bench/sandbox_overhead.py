@@ -6,6 +6,7 @@ every loop iteration. Figures, not a test.
 
 Usage: python bench/sandbox_overhead.py [--calls 20000]
 """
+
 from __future__ import annotations
 
 import argparse

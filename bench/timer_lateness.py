@@ -9,6 +9,7 @@ lost are reported separately (the reconcile interval bounds their lateness).
 Usage: python bench/timer_lateness.py [--timers 10000] [--window 60] [--workers 4] [--flush-at 30]
        [--database-url URL] [--redis-url URL]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,11 +32,11 @@ from sqlalchemy import func, select  # noqa: E402
 from engine.clock import SYSTEM_CLOCK  # noqa: E402
 from engine.db import make_engine, make_session_factory, normalize_url  # noqa: E402
 from engine.definitions.deployment import deploy  # noqa: E402
-from engine.timers.doorbell import RedisDoorbell  # noqa: E402
 from engine.instances.service import InstanceService  # noqa: E402
 from engine.models import AuditEvent, Organization, OrganizationKind, Timer, TimerState  # noqa: E402
 from engine.schema import upgrade_to_head  # noqa: E402
 from engine.timers.delivery import LOOKAHEAD  # noqa: E402
+from engine.timers.doorbell import RedisDoorbell  # noqa: E402
 
 PROCESS = Path(__file__).parent / "fixtures" / "timer_at.bpmn"
 QUEUE = "wf-bench"
@@ -68,12 +69,33 @@ def _run(options: argparse.Namespace, database_url: str, redis_url: str, scratch
         branch_id = branch.id
 
     window_start = _create_instances(sessions, connection, branch_id, options)
-    env = {**os.environ, "DATABASE_URL": normalize_url(database_url), "REDIS_URL": redis_url, "WF_QUEUE": QUEUE,
-           "WF_INSTANCE_DIR": str(scratch)}
+    env = {
+        **os.environ,
+        "DATABASE_URL": normalize_url(database_url),
+        "REDIS_URL": redis_url,
+        "WF_QUEUE": QUEUE,
+        "WF_INSTANCE_DIR": str(scratch),
+    }
     children = [_spawn([sys.executable, "-m", "api.timer_daemon"], env)]
     children += [
-        _spawn([sys.executable, "-m", "rq.cli", "worker", "--worker-class", "api.worker.TimerWorker", "--url", redis_url,
-                "--path", str(ROOT), "--name", f"bench-{i}-{os.getpid()}", QUEUE], env)
+        _spawn(
+            [
+                sys.executable,
+                "-m",
+                "rq.cli",
+                "worker",
+                "--worker-class",
+                "api.worker.TimerWorker",
+                "--url",
+                redis_url,
+                "--path",
+                str(ROOT),
+                "--name",
+                f"bench-{i}-{os.getpid()}",
+                QUEUE,
+            ],
+            env,
+        )
         for i in range(options.workers)
     ]
     flushed_at = None
@@ -81,7 +103,8 @@ def _run(options: argparse.Namespace, database_url: str, redis_url: str, scratch
         deadline = window_start + timedelta(seconds=options.window + 45)
         while SYSTEM_CLOCK.now() < deadline:
             if (
-                options.flush_at is not None and flushed_at is None
+                options.flush_at is not None
+                and flushed_at is None
                 and SYSTEM_CLOCK.now() >= window_start + timedelta(seconds=options.flush_at)
             ):
                 connection.flushdb()
@@ -147,8 +170,9 @@ def _report(sessions, options: argparse.Namespace, flushed_at: datetime | None) 
         others = [(f - d).total_seconds() for d, f in fired if not affected_from <= d < flushed_at + LOOKAHEAD]
         _print_lateness("bells and jobs intact", others)
         _print_lateness(f"due from {IN_FLIGHT.total_seconds():.0f} s before the flush to {LOOKAHEAD.total_seconds():.0f} s after", affected)
-    print(f"fired {len(fired)}, lost {lost}, duplicated {duplicated} (of {options.timers} over {options.window} s, "
-          f"{options.workers} workers)")
+    print(
+        f"fired {len(fired)}, lost {lost}, duplicated {duplicated} (of {options.timers} over {options.window} s, {options.workers} workers)"
+    )
 
 
 def _print_lateness(label: str, lateness: list[float]) -> None:
@@ -157,13 +181,11 @@ def _print_lateness(label: str, lateness: list[float]) -> None:
         return
     ordered = sorted(lateness)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    print(f"{label}: n={len(ordered)} p50={statistics.median(ordered) * 1e3:.0f} ms "
-          f"p99={p99 * 1e3:.0f} ms max={ordered[-1] * 1e3:.0f} ms")
+    print(f"{label}: n={len(ordered)} p50={statistics.median(ordered) * 1e3:.0f} ms p99={p99 * 1e3:.0f} ms max={ordered[-1] * 1e3:.0f} ms")
 
 
 def _spawn(argv: list[str], env: dict[str, str]) -> subprocess.Popen:
-    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 def _redis(url: str | None, scratch: Path):  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@ Each event's hash covers its own fields and the previous event's hash. Appends l
 chain-head row, so concurrent transactions queue up instead of forking the chain; the lock is
 held only until the appending transaction commits.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -50,7 +51,15 @@ class AuditEntry:
 
 
 HASHED_FIELDS = (
-    "seq", "occurred_at", "actor_id", "organization_id", "instance_id", "task_id", "event_type", "before", "after",
+    "seq",
+    "occurred_at",
+    "actor_id",
+    "organization_id",
+    "instance_id",
+    "task_id",
+    "event_type",
+    "before",
+    "after",
     "prev_hash",
 )
 

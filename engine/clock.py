@@ -1,4 +1,5 @@
 """Time as the engine sees it. Injected everywhere so tests can run months of deadlines at once."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta

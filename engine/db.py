@@ -1,4 +1,5 @@
 """Database plumbing: the declarative base, engine creation and the SQLite settings we rely on."""
+
 from __future__ import annotations
 
 import enum
@@ -35,7 +36,7 @@ def normalize_url(url: str) -> str:
     """Accept the usual `postgresql://` spelling and use psycopg 3, the driver we install."""
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -3,6 +3,7 @@
 No raw lxml, SpiffWorkflow or SQLAlchemy exception is meant to leave the engine; callers (the API,
 CLI, jobs) map these classes to HTTP statuses or exit codes.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass

@@ -1,4 +1,5 @@
 """Bring a database to the current schema with the Alembic migrations (never `create_all`)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -6,6 +6,7 @@ subset with a list of problems. `validate_submission` turns a task submission in
 values or raises SubmissionInvalid naming every bad field at once. Neither Flask nor the engine is
 imported here: the engine calls in to validate, the web layer to render.
 """
+
 from forms.definition import load_form_directory, parse_form_definition
 from forms.model import FormDefinition, FormDefinitionError, FormField, FormProblem
 from forms.validation import SubmissionInvalid, validate_submission

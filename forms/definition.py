@@ -1,4 +1,5 @@
 """Parsing and checking form definitions: one JSON file per user task, or a folder of them."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from forms.model import FormDefinition, FormDefinitionError, FormField, FormProblem
 from forms.keywords import KeywordReader
+from forms.model import FormDefinition, FormDefinitionError, FormField, FormProblem
 from forms.properties import read_property
 
 __all__ = [
@@ -22,8 +23,16 @@ __all__ = [
 
 MAX_DEFINITION_BYTES = 1_000_000
 _ROOT_KEYWORDS = {
-    "key", "title", "title_en", "description", "description_en",
-    "type", "properties", "required", "additionalProperties", "x-layout",
+    "key",
+    "title",
+    "title_en",
+    "description",
+    "description_en",
+    "type",
+    "properties",
+    "required",
+    "additionalProperties",
+    "x-layout",
 }
 _TOO_LARGE = f"超过 {MAX_DEFINITION_BYTES} 字节 (larger than {MAX_DEFINITION_BYTES} bytes)"
 _FORM_KEY = re.compile(r"[a-z][a-z0-9_]{0,63}", re.ASCII)
@@ -33,9 +42,7 @@ class _Refused(ValueError):
     """Raised from inside json.loads for what the JSON grammar allows and we do not."""
 
 
-def parse_form_definition(
-    source: bytes | str | Mapping[str, Any], filename: str = "<form>"
-) -> FormDefinition:
+def parse_form_definition(source: bytes | str | Mapping[str, Any], filename: str = "<form>") -> FormDefinition:
     """The checked definition; FormDefinitionError lists every problem found, with its path."""
     problems: list[FormProblem] = []
     document = _load_document(source, problems)
@@ -60,9 +67,7 @@ def load_form_directory(directory: Path) -> dict[str, FormDefinition]:
             problems.append(FormProblem(path.name, f"无法读取文件 (cannot read the file): {error}"))
             continue
         except FormDefinitionError as error:
-            problems.extend(
-                FormProblem(_in_file(path.name, p.path), p.message) for p in error.problems
-            )
+            problems.extend(FormProblem(_in_file(path.name, p.path), p.message) for p in error.problems)
             continue
         if form.key in forms:
             other = files[form.key]
@@ -137,8 +142,9 @@ def _read_form(document: dict[str, Any], problems: list[FormProblem]) -> FormDef
     root.keywords(_ROOT_KEYWORDS, "object")
     key = root.text("key", required=True)
     if key is not None and not _FORM_KEY.fullmatch(key):
-        root.problem("key", "须由小写字母开头的 a-z、0-9、_ 组成，最长 64",
-                     "must be a-z, 0-9 and _, starting with a letter, at most 64 long")
+        root.problem(
+            "key", "须由小写字母开头的 a-z、0-9、_ 组成，最长 64", "must be a-z, 0-9 and _, starting with a letter, at most 64 long"
+        )
     title = root.text("title", required=True)
     if document.get("type") != "object":
         root.problem("type", "须为 object", 'must be "object"')
@@ -149,8 +155,13 @@ def _read_form(document: dict[str, Any], problems: list[FormProblem]) -> FormDef
     if problems or key is None or title is None:
         return None
     return FormDefinition(
-        key=key, title=title, title_en=root.text("title_en"), fields=fields, layout=layout,
-        raw=document, description=root.text("description"),
+        key=key,
+        title=title,
+        title_en=root.text("title_en"),
+        fields=fields,
+        layout=layout,
+        raw=document,
+        description=root.text("description"),
         description_en=root.text("description_en"),
     )
 
@@ -180,8 +191,7 @@ def _read_fields(root: KeywordReader, problems: list[FormProblem]) -> tuple[Form
         if form_field is not None:
             fields.append(form_field)
         if form_field is not None and form_field.readonly and form_field.required:
-            root.problem("required", f"只读字段 {name} 不能是必填项",
-                         f"read-only field {name} cannot be required")
+            root.problem("required", f"只读字段 {name} 不能是必填项", f"read-only field {name} cannot be required")
     return tuple(fields)
 
 

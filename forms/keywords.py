@@ -1,4 +1,5 @@
 """Reading the keywords of one JSON object of a definition, noting a problem for each bad one."""
+
 from __future__ import annotations
 
 import math

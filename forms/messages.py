@@ -2,6 +2,7 @@
 
 Every message a submitter can see is built here, so their wording stays consistent.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -33,9 +34,7 @@ NOT_A_DATETIME = bilingual(
     "必须是有效的日期时间，格式为 YYYY-MM-DDTHH:MM[:SS][时区]",
     "must be a valid date-time, YYYY-MM-DDTHH:MM[:SS][offset]",
 )
-NOT_A_DECIMAL = bilingual(
-    "必须是以文本表示的十进制数，如 \"12.50\"", 'must be a decimal number written as a string, e.g. "12.50"'
-)
+NOT_A_DECIMAL = bilingual('必须是以文本表示的十进制数，如 "12.50"', 'must be a decimal number written as a string, e.g. "12.50"')
 NOT_AN_EMAIL = bilingual("必须是有效的电子邮箱地址", "must be a valid email address")
 NOT_A_LIST = bilingual("必须是列表", "must be a list")
 NOT_UNIQUE = bilingual("不能包含重复项", "items must be unique")
@@ -45,9 +44,7 @@ def length(minimum: int | None, maximum: int | None) -> str:
     if minimum is not None and minimum == maximum:
         return bilingual(f"长度须为 {minimum}", f"length must be {minimum}")
     if minimum is not None and maximum is not None:
-        return bilingual(
-            f"长度须在 {minimum} 到 {maximum} 之间", f"length must be between {minimum} and {maximum}"
-        )
+        return bilingual(f"长度须在 {minimum} 到 {maximum} 之间", f"length must be between {minimum} and {maximum}")
     if minimum is not None:
         return bilingual(f"长度不能少于 {minimum}", f"length must be at least {minimum}")
     return bilingual(f"长度不能超过 {maximum}", f"length must be at most {maximum}")
@@ -57,9 +54,7 @@ def item_count(minimum: int | None, maximum: int | None) -> str:
     if minimum is not None and minimum == maximum:
         return bilingual(f"须包含 {minimum} 项", f"must contain {minimum} items")
     if minimum is not None and maximum is not None:
-        return bilingual(
-            f"须包含 {minimum} 到 {maximum} 项", f"must contain between {minimum} and {maximum} items"
-        )
+        return bilingual(f"须包含 {minimum} 到 {maximum} 项", f"must contain between {minimum} and {maximum} items")
     if minimum is not None:
         return bilingual(f"至少须包含 {minimum} 项", f"must contain at least {minimum} items")
     return bilingual(f"最多包含 {maximum} 项", f"must contain at most {maximum} items")
@@ -76,9 +71,7 @@ def value_range(minimum: Any, maximum: Any) -> str:
 def one_of(values: Iterable[Any], titles: Iterable[str] | None) -> str:
     values = list(values)
     shown = list(titles) if titles is not None else [str(v) for v in values]
-    return bilingual(
-        f"取值须为以下之一：{'、'.join(shown)}", f"must be one of: {', '.join(str(v) for v in values)}"
-    )
+    return bilingual(f"取值须为以下之一：{'、'.join(shown)}", f"must be one of: {', '.join(str(v) for v in values)}")
 
 
 def pattern(regex: str) -> str:
@@ -96,11 +89,7 @@ def list_item(index: int, message: str) -> str:
 def flatten(errors: Any) -> list[str]:
     """marshmallow's messages for one field as a flat list; a list's are keyed by element index."""
     if isinstance(errors, dict):
-        return [
-            list_item(index, message)
-            for index, nested in sorted(errors.items())
-            for message in flatten(nested)
-        ]
+        return [list_item(index, message) for index, nested in sorted(errors.items()) for message in flatten(nested)]
     if isinstance(errors, list):
         return [message for nested in errors for message in flatten(nested)]
     return [str(errors)]

@@ -1,4 +1,5 @@
 """What a parsed form definition is: its fields, its layout, and the error that refuses one."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -3,6 +3,7 @@
 Each check notes a FormProblem with the path of the offending keyword and carries on, so that one
 pass reports everything wrong with a definition. KEYWORDS_BY_TYPE is the format's vocabulary.
 """
+
 from __future__ import annotations
 
 import keyword
@@ -74,9 +75,7 @@ def _read_enum(reader: KeywordReader, kind: str) -> dict[str, Any]:
                 reader.problem(key, "须与 enum 一起使用", "needs an enum")
         return {}
     wanted = str if kind == "string" else int
-    if not isinstance(values, list) or not values or not all(
-        isinstance(v, wanted) and not isinstance(v, bool) for v in values
-    ):
+    if not isinstance(values, list) or not values or not all(isinstance(v, wanted) and not isinstance(v, bool) for v in values):
         reader.problem("enum", f"须为非空的 {kind} 列表", f"must be a non-empty list of {kind}")
         return {}
     if len(set(values)) != len(values):
@@ -92,11 +91,8 @@ def _read_enum_titles(reader: KeywordReader, key: str, size: int) -> tuple[str, 
     titles = reader.spec.get(key)
     if titles is None:
         return None
-    if not isinstance(titles, list) or len(titles) != size or not all(
-        isinstance(t, str) and t.strip() for t in titles
-    ):
-        reader.problem(key, f"须为 {size} 个非空文本，与 enum 一一对应",
-                       f"must be {size} non-empty strings, one per enum value")
+    if not isinstance(titles, list) or len(titles) != size or not all(isinstance(t, str) and t.strip() for t in titles):
+        reader.problem(key, f"须为 {size} 个非空文本，与 enum 一一对应", f"must be {size} non-empty strings, one per enum value")
         return None
     return tuple(titles)
 
@@ -215,9 +211,7 @@ def _with_default(reader: KeywordReader, form_field: FormField) -> FormField:
     return replace(form_field, default=frozen)
 
 
-def read_property(
-    name: Any, spec: Any, required: bool, problems: list[FormProblem]
-) -> FormField | None:
+def read_property(name: Any, spec: Any, required: bool, problems: list[FormProblem]) -> FormField | None:
     """The field a property describes, or None when it is too broken to build one."""
     path = f"properties.{name}"
     start = len(problems)
@@ -233,9 +227,15 @@ def read_property(
     reader.keywords(KEYWORDS_BY_TYPE[kind], kind, _KNOWN_KEYWORDS)
     title = reader.text("title", required=True) or ""
     form_field = FormField(
-        name=str(name), type=kind, title=title, title_en=reader.text("title_en"),
-        description=reader.text("description"), description_en=reader.text("description_en"),
-        required=required, readonly=reader.flag("x-readonly"), widget=reader.spec.get("x-widget"),
+        name=str(name),
+        type=kind,
+        title=title,
+        title_en=reader.text("title_en"),
+        description=reader.text("description"),
+        description_en=reader.text("description_en"),
+        required=required,
+        readonly=reader.flag("x-readonly"),
+        widget=reader.spec.get("x-widget"),
         **_read_shape(reader, kind, title),
     )
     _check_widget(reader, form_field)

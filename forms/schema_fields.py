@@ -4,6 +4,7 @@ marshmallow's stock fields are lenient in ways a form must not be: Integer takes
 takes "yes" and 1, String takes bytes, Date takes "20240101". The subclasses here check the JSON
 type first and then let marshmallow do the rest.
 """
+
 from __future__ import annotations
 
 import copy
@@ -21,9 +22,7 @@ from forms.model import FormField
 CHINA_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-_DATETIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?", re.ASCII
-)
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?", re.ASCII)
 _DECIMAL = re.compile(r"-?\d+(\.\d+)?", re.ASCII)
 # PostgreSQL's jsonb refuses NUL, and lone surrogates cannot be encoded: refuse them up front.
 _BAD_CHARACTER = re.compile("[\x00\ud800-\udfff]")
@@ -159,18 +158,13 @@ def _validators(form_field: FormField) -> list[Any]:
     return checks
 
 
-def build_field(
-    form_field: FormField, null: str = messages.REQUIRED, **options: Any
-) -> fields.Field:
+def build_field(form_field: FormField, null: str = messages.REQUIRED, **options: Any) -> fields.Field:
     """The marshmallow field checking one value of `form_field` (defaults and `required` apart).
 
     `null` is what a JSON null is called: a missing answer for a field, a bad element in a list.
     """
     field_class, specific = _FIELD_KINDS[(form_field.type, form_field.format)]
-    error_messages = {
-        key: messages.literal(text)
-        for key, text in {"required": messages.REQUIRED, "null": null, **specific}.items()
-    }
+    error_messages = {key: messages.literal(text) for key, text in {"required": messages.REQUIRED, "null": null, **specific}.items()}
     options.update(validate=_validators(form_field), error_messages=error_messages)
     if form_field.items is not None:  # an array (JsonList): its element's field comes first
         return JsonList(build_field(form_field.items, null=messages.NOT_NULL), **options)

@@ -3,6 +3,7 @@
 One Schema class is generated per definition and kept as long as the definition lives. Every
 problem in a submission is reported at once, in user-facing words, as SubmissionInvalid.
 """
+
 from __future__ import annotations
 
 import copy
@@ -60,11 +61,7 @@ def schema_for(form: FormDefinition) -> Schema:
 def _schema_class(form: FormDefinition) -> type[Schema]:
     # Attributes are positional and the field names travel as data_key: a field called "load" or
     # "Meta" must not shadow the Schema's own members.
-    declared = {
-        f"field_{index}": _field(form_field)
-        for index, form_field in enumerate(form.fields)
-        if not form_field.readonly
-    }
+    declared = {f"field_{index}": _field(form_field) for index, form_field in enumerate(form.fields) if not form_field.readonly}
     class_name = "".join(part.capitalize() for part in form.key.split("_")) + "Form"
     return _SubmissionSchema.from_dict(declared, name=class_name)
 
@@ -82,11 +79,7 @@ def _field(form_field: FormField) -> Any:
 def _without_blanks(form: FormDefinition, data: Mapping[Any, Any]) -> dict[Any, Any]:
     # Browsers send "" for an empty input, and clients send null for "no answer".
     answerable = {f.name: f for f in form.fields if not f.readonly}
-    return {
-        key: value
-        for key, value in data.items()
-        if not (key in answerable and _is_blank(answerable[key], value))
-    }
+    return {key: value for key, value in data.items() if not (key in answerable and _is_blank(answerable[key], value))}
 
 
 def _is_blank(form_field: FormField, value: Any) -> bool:

@@ -4,6 +4,7 @@ Adding a process is adding its folder and one line to PACKAGES; deploying walks 
 here. EXTENSIONS combines what every package (and the shared Party knowledge) adds to the engine,
 refusing a name two of them define.
 """
+
 from pathlib import Path
 from types import ModuleType
 

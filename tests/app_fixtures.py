@@ -1,5 +1,6 @@
 """Fixtures for tests that go through HTTP: the Flask app on the test database, the demo
 organisation, and signed-in clients for each demo account."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator

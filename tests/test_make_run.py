@@ -2,6 +2,7 @@
 install step): it becomes healthy, serves the demo accounts, and Ctrl-C stops every process it
 started. Once with an embedded Redis and SQLite; once with the configured services (PostgreSQL
 in a database of its own when TEST_DATABASE_URL names one, REDIS_URL when set)."""
+
 from __future__ import annotations
 
 import json
@@ -109,9 +110,7 @@ def _wait_until_healthy(launched: Launched) -> None:
 
 def _request(port: int, path: str, payload: dict[str, str] | None = None) -> tuple[int, str]:
     data = None if payload is None else json.dumps(payload).encode()
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}{path}", data=data, headers={"Content-Type": "application/json"}
-    )
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, headers={"Content-Type": "application/json"})
     try:
         with _NO_PROXY.open(request, timeout=5) as response:
             return response.status, response.read().decode()
@@ -129,7 +128,10 @@ def _launched(tmp_path: Path, env: dict[str, str]) -> Iterator[Launched]:
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "api.launcher", "--instance-dir", str(tmp_path / "instance")],
-            cwd=PROJECT_ROOT, env={**env, "PORT": str(port)}, stdout=sink, stderr=subprocess.STDOUT,
+            cwd=PROJECT_ROOT,
+            env={**env, "PORT": str(port)},
+            stdout=sink,
+            stderr=subprocess.STDOUT,
         )
     launched = Launched(process, port, log)
     try:

@@ -5,6 +5,7 @@ what was published (党务公开) for members and the public, the 民主测评 b
 
 Registered by the application factory (api.app) when `WEB_PAGES` is on (the default).
 """
+
 from __future__ import annotations
 
 from flask import Flask

@@ -1,6 +1,7 @@
 """民主测评 in the browser: a member of the branch grades the appraised members on one anonymous
 ballot. The page sends the grades to the same counting as the API, so the database keeps that the
 member voted and how many votes each grade got, never who gave which."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -8,10 +9,10 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
 from api.http.database import db_session
-from processes.democratic_appraisal.ballot import GRADE_TITLES, GRADES, cast_ballot_and_commit, view_ballot, visible_ballot
 from engine.errors import Conflict, SubmissionRejected
 from engine.models import AppraisalBallot
 from engine.people.permissions import Actor
+from processes.democratic_appraisal.ballot import GRADE_TITLES, GRADES, cast_ballot_and_commit, view_ballot, visible_ballot
 from web.browser_session import signed_in_page
 from web.display import display_names
 
@@ -31,11 +32,7 @@ def ballot(actor: Actor, instance_id: int) -> ResponseReturnValue:
         return _page(actor, found)
     if not BallotForm().validate_on_submit():
         return _page(actor, found, "请求已过期，请重新提交 (the form expired; please submit again)", 400)
-    grades = {
-        name.removeprefix(GRADE_FIELD): value
-        for name, value in request.form.items()
-        if name.startswith(GRADE_FIELD) and value
-    }
+    grades = {name.removeprefix(GRADE_FIELD): value for name, value in request.form.items() if name.startswith(GRADE_FIELD) and value}
     try:
         cast_ballot_and_commit(db_session(), current_app.extensions["wf_clock"], instance_id, actor.id, grades)
     except SubmissionRejected as rejected:
@@ -50,6 +47,11 @@ def _page(actor: Actor, found: AppraisalBallot, message: str | None = None, stat
     view = view_ballot(db_session(), found, actor.id)
     names = display_names(view.appraised_ids)
     return render_template(
-        "ballot.html", view=view, appraised=[(person_id, names.get(person_id, f"#{person_id}")) for person_id in view.appraised_ids],
-        grades=[(grade, GRADE_TITLES[grade]) for grade in GRADES], field=GRADE_FIELD, csrf=BallotForm(), message=message,
+        "ballot.html",
+        view=view,
+        appraised=[(person_id, names.get(person_id, f"#{person_id}")) for person_id in view.appraised_ids],
+        grades=[(grade, GRADE_TITLES[grade]) for grade in GRADES],
+        field=GRADE_FIELD,
+        csrf=BallotForm(),
+        message=message,
     ), status

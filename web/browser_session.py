@@ -1,5 +1,6 @@
 """Who is signed in to this browser session (set by the sign-in page), as a person and as the
 actor the policy decides for."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

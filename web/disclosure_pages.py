@@ -1,5 +1,6 @@
 """What was published, for members and the public: the disclosures a reader may see (public ones
 without signing in), each with the form for an opinion or objection while feedback is open."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
@@ -10,9 +11,9 @@ from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from api.http.database import db_session
-from processes.disclosure_review.disclosures import leave_opinion, readable_disclosures
 from engine.errors import NotFound
 from engine.models import Disclosure, DisclosureScope, DisclosureStatus, Organization
+from processes.disclosure_review.disclosures import leave_opinion, readable_disclosures
 from web.browser_session import signed_in
 
 blueprint = Blueprint("disclosure_pages", __name__, template_folder="templates")
@@ -44,7 +45,10 @@ def disclosures() -> ResponseReturnValue:
         readable_disclosures(session, reader.id if reader else None).order_by(Disclosure.published_at.desc()).limit(200)
     ).all()
     return render_template(
-        "disclosures.html", disclosures=listed, reader=reader, scopes=SCOPE_TITLES,
+        "disclosures.html",
+        disclosures=listed,
+        reader=reader,
+        scopes=SCOPE_TITLES,
         organizations=_organization_names({d.organization_id for d in listed}),
     )
 
@@ -53,9 +57,7 @@ def disclosures() -> ResponseReturnValue:
 def disclosure(disclosure_id: int) -> ResponseReturnValue:
     session = db_session()
     reader = signed_in()
-    found = session.scalars(
-        readable_disclosures(session, reader.id if reader else None).where(Disclosure.id == disclosure_id)
-    ).first()
+    found = session.scalars(readable_disclosures(session, reader.id if reader else None).where(Disclosure.id == disclosure_id)).first()
     if found is None:
         raise NotFound(f"公开事项不存在或不在您的可见范围内 (disclosure {disclosure_id} not found)")
     # The public may answer what was published to society; anything narrower needs a signed-in reader.
@@ -63,16 +65,25 @@ def disclosure(disclosure_id: int) -> ResponseReturnValue:
     form = OpinionForm()
     if may_answer and form.validate_on_submit():
         leave_opinion(
-            session, current_app.extensions["wf_clock"], found, form.content.data or "", bool(form.is_objection.data),
-            author_id=reader.id if reader else None, author_name=form.author_name.data or None,
+            session,
+            current_app.extensions["wf_clock"],
+            found,
+            form.content.data or "",
+            bool(form.is_objection.data),
+            author_id=reader.id if reader else None,
+            author_name=form.author_name.data or None,
         )
         session.commit()
         flash("意见已提交，感谢您的反馈 (your opinion was received)")
         return redirect(url_for("disclosure_pages.disclosure", disclosure_id=found.id))
     status = 400 if form.errors else 200
     return render_template(
-        "disclosure.html", disclosure=found, form=form if may_answer else None, reader=reader,
-        scope=SCOPE_TITLES[found.scope], status=STATUS_TITLES[found.status],
+        "disclosure.html",
+        disclosure=found,
+        form=form if may_answer else None,
+        reader=reader,
+        scope=SCOPE_TITLES[found.scope],
+        status=STATUS_TITLES[found.status],
         organization=_organization_names({found.organization_id}).get(found.organization_id, ""),
     ), status
 

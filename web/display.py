@@ -1,4 +1,5 @@
 """How stored values read on a page: moments in Beijing time, people by name."""
+
 from __future__ import annotations
 
 import json
@@ -73,10 +74,7 @@ def change_lines(before: object, after: object) -> list[tuple[str, str]]:
     if not isinstance(after, dict):
         return [] if after is None else [("", _plain(after))]
     earlier = before if isinstance(before, dict) else {}
-    return [
-        (name, f"{_plain(earlier[name])} → {_plain(value)}" if name in earlier else _plain(value))
-        for name, value in after.items()
-    ]
+    return [(name, f"{_plain(earlier[name])} → {_plain(value)}" if name in earlier else _plain(value)) for name, value in after.items()]
 
 
 def _plain(value: object) -> str:

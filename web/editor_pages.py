@@ -2,6 +2,7 @@
 bpmn-js modeler (a diagram is laid out for files that carry none), and the edited diagram deployed
 as the next version with the same decision tables and forms, or refused with every problem named
 by element, as an upload through the API would be."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,17 +16,16 @@ from wtforms import ValidationError
 
 from api.http.database import db_session
 from api.http.errors import ApiError
+from api.http.services import form_library, process_extensions
 from engine.bpmn.diagram_layout import with_diagram
 from engine.definitions.deployment import deploy, latest_versions, main_model_file
-from api.http.services import form_library, process_extensions
 from engine.errors import DeploymentRefused, NotFound
 from engine.models import ProcessDefinition
 from engine.people.permissions import Actor, may_deploy
 from web.browser_session import signed_in_actor, signed_in_page
 from web.display import display_names, named
 
-blueprint = Blueprint("editor_pages", __name__, template_folder="templates", static_folder="static",
-                      static_url_path="/web-static")
+blueprint = Blueprint("editor_pages", __name__, template_folder="templates", static_folder="static", static_url_path="/web-static")
 BPMN_JS_DIST = Path(__file__).parent / "node_modules" / "bpmn-js" / "dist"
 
 
@@ -35,7 +35,10 @@ def definitions(actor: Actor) -> ResponseReturnValue:
     _require_process_owner(actor)
     latest = latest_versions(db_session())
     return render_template(
-        "definitions.html", definitions=latest, deployed_by=display_names(d.deployed_by_id for d in latest), named=named,
+        "definitions.html",
+        definitions=latest,
+        deployed_by=display_names(d.deployed_by_id for d in latest),
+        named=named,
     )
 
 
@@ -45,7 +48,10 @@ def edit(actor: Actor, key: str) -> ResponseReturnValue:
     _require_process_owner(actor)
     definition = _latest(key)
     return render_template(
-        "editor.html", definition=definition, csrf_token=generate_csrf(), assets_installed=BPMN_JS_DIST.is_dir(),
+        "editor.html",
+        definition=definition,
+        csrf_token=generate_csrf(),
+        assets_installed=BPMN_JS_DIST.is_dir(),
         file_name=main_model_file(definition).filename,
     )
 
@@ -74,15 +80,25 @@ def deploy_diagram(key: str) -> ResponseReturnValue:
     files[edited.filename] = request.get_data()
     try:
         deployment = deploy(
-            db_session(), files, clock=current_app.extensions["wf_clock"], actor_id=actor.id, process_key=key,
-            form_library=form_library(), extensions=process_extensions(),
+            db_session(),
+            files,
+            clock=current_app.extensions["wf_clock"],
+            actor_id=actor.id,
+            process_key=key,
+            form_library=form_library(),
+            extensions=process_extensions(),
         )
     except DeploymentRefused as refused:
         db_session().rollback()
         return _json(422, {"message": str(refused), "problems": [problem.to_dict() for problem in refused.problems]})
-    return _json(201 if deployment.created else 200, {
-        "key": deployment.definition.key, "version": deployment.definition.version, "created": deployment.created,
-    })
+    return _json(
+        201 if deployment.created else 200,
+        {
+            "key": deployment.definition.key,
+            "version": deployment.definition.version,
+            "created": deployment.created,
+        },
+    )
 
 
 @blueprint.get("/vendor/bpmn-js/<path:filename>")
@@ -97,9 +113,11 @@ def _require_process_owner(actor: Actor) -> None:
 
 
 def _latest(key: str) -> ProcessDefinition:
-    definition = db_session().scalars(
-        select(ProcessDefinition).where(ProcessDefinition.key == key).order_by(ProcessDefinition.version.desc()).limit(1)
-    ).first()
+    definition = (
+        db_session()
+        .scalars(select(ProcessDefinition).where(ProcessDefinition.key == key).order_by(ProcessDefinition.version.desc()).limit(1))
+        .first()
+    )
     if definition is None:
         raise NotFound(f"流程定义不存在 (no deployed process {key!r})")
     return definition

@@ -1,6 +1,7 @@
 """Reading a browser's form post into the JSON values a form definition expects, so that a page
 submission is validated by the engine exactly as an API call is. A value that does not parse is
 passed on as it was typed, for the validator to name the field in its own words."""
+
 from __future__ import annotations
 
 import re

@@ -2,6 +2,7 @@
 audit trail, each event checked against its hash and its predecessor's so an altered row shows
 where it is; cancelling, suspending and resuming it for those who manage it; and, for auditors,
 the verification of the whole chain."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -93,10 +94,14 @@ def _page(actor: Actor, found: ProcessInstance, message: str | None = None, stat
     tasks = session.scalars(select(UserTask).where(UserTask.instance_id == found.id).order_by(UserTask.created_at)).all()
     trace = _trace(events, altered_events(session, events), {task.id: task.name or task.element_id for task in tasks})
     return render_template(
-        "instance.html", instance=found, organization=session.get(Organization, found.organization_id),
+        "instance.html",
+        instance=found,
+        organization=session.get(Organization, found.organization_id),
         started_by=named(display_names([found.started_by_id]), found.started_by_id),
-        open_tasks=[task for task in tasks if task.status == TaskStatus.OPEN], trace=trace,
-        altered=sum(line.altered for line in trace), message=message,
+        open_tasks=[task for task in tasks if task.status == TaskStatus.OPEN],
+        trace=trace,
+        altered=sum(line.altered for line in trace),
+        message=message,
         manage=InstanceCommandForm(version=str(found.version)) if may_manage_instance(actor, found) else None,
     ), status
 
@@ -112,7 +117,10 @@ def audit(actor: Actor) -> ResponseReturnValue:
     first_bad = session.get(AuditEvent, verification.first_bad_seq) if verification and verification.first_bad_seq else None
     recent = session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(RECENT_EVENTS)).all()
     return render_template(
-        "audit.html", verification=verification, first_bad=first_bad, trace=_trace(recent, set(), {}),
+        "audit.html",
+        verification=verification,
+        first_bad=first_bad,
+        trace=_trace(recent, set(), {}),
     )
 
 

@@ -1,4 +1,5 @@
 """Sign in, sign out, and the signed-in person's home page with their inbox."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, session, url_for
@@ -11,11 +12,11 @@ from wtforms.validators import DataRequired, Length
 from api.http.database import db_session
 from api.http.errors import ApiError
 from api.http.sign_in import check_credentials
-from processes.democratic_appraisal.ballot import ballots_awaiting
 from engine.definitions.deployment import latest_versions
 from engine.models import TaskStatus, UserTask
 from engine.people.notifications import mark_read, notifications_of
 from engine.people.permissions import Actor, inbox_of, may_deploy, may_read_audit, may_start_anywhere
+from processes.democratic_appraisal.ballot import ballots_awaiting
 from web.browser_session import signed_in_page
 from web.pipeline_pages import followed_organizations
 
@@ -52,8 +53,11 @@ def login() -> ResponseReturnValue:
 @blueprint.post("/logout")
 def logout() -> ResponseReturnValue:
     if not SignOutForm().validate_on_submit():
-        return render_template("message.html", title="无法退出 (cannot sign out)",
-                               message="请求已过期，请返回重试 (the request expired; go back and try again)"), 400
+        return render_template(
+            "message.html",
+            title="无法退出 (cannot sign out)",
+            message="请求已过期，请返回重试 (the request expired; go back and try again)",
+        ), 400
     session.clear()
     return redirect(url_for("web.login"))
 
@@ -61,12 +65,20 @@ def logout() -> ResponseReturnValue:
 @blueprint.get("/")
 @signed_in_page
 def home(actor: Actor) -> ResponseReturnValue:
-    return render_template("home.html", person=actor.person, tasks=_inbox(actor), sign_out=SignOutForm(),
-                           clock_now=current_app.extensions["wf_clock"].now(), reads_audit=may_read_audit(actor),
-                           deploys=may_deploy(actor), ballots=ballots_awaiting(db_session(), actor),
-                           pipelines=followed_organizations(actor), starts=may_start_anywhere(actor),
-                           notifications=notifications_of(db_session(), actor.id, unread_only=True),
-                           process_names={d.key: d.name or d.key for d in latest_versions(db_session())})
+    return render_template(
+        "home.html",
+        person=actor.person,
+        tasks=_inbox(actor),
+        sign_out=SignOutForm(),
+        clock_now=current_app.extensions["wf_clock"].now(),
+        reads_audit=may_read_audit(actor),
+        deploys=may_deploy(actor),
+        ballots=ballots_awaiting(db_session(), actor),
+        pipelines=followed_organizations(actor),
+        starts=may_start_anywhere(actor),
+        notifications=notifications_of(db_session(), actor.id, unread_only=True),
+        process_names={d.key: d.name or d.key for d in latest_versions(db_session())},
+    )
 
 
 def _inbox(actor: Actor) -> list[UserTask]:
@@ -83,7 +95,6 @@ def _inbox(actor: Actor) -> list[UserTask]:
 @signed_in_page
 def notification_read(actor: Actor, notification_id: int) -> ResponseReturnValue:
     if not SignOutForm().validate_on_submit():
-        return render_template("message.html", title="请求已过期 (the request expired)",
-                               message="请返回重试 (go back and try again)"), 400
+        return render_template("message.html", title="请求已过期 (the request expired)", message="请返回重试 (go back and try again)"), 400
     mark_read(db_session(), current_app.extensions["wf_clock"], actor.id, notification_id)
     return redirect(url_for("web.home"))

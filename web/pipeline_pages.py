@@ -1,6 +1,7 @@
 """发展党员 progress for those who follow people's cases (组织员, 支部书记, 党委委员, auditors): how many
 cases wait at each stage and step, and the deadlines due within 30 days or already passed, each
 linked to its task or case. Reading it is audited, as through the API."""
+
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
@@ -10,8 +11,8 @@ from api.http.database import db_session
 from api.http.errors import ApiError
 from engine.errors import NotFound
 from engine.models import Organization
-from processes.member_development.pipeline import read_pipeline
 from engine.people.permissions import Actor, may_follow_cases
+from processes.member_development.pipeline import read_pipeline
 from web.browser_session import signed_in_page
 
 blueprint = Blueprint("pipeline_pages", __name__, template_folder="templates")

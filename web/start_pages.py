@@ -1,6 +1,7 @@
 """Starting a process in the browser: a drafter proposes a disclosure, a secretary opens a case or
 the year's appraisal, in an organisation where they may start one; they land on the first task
 if it is theirs, else on the new instance."""
+
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, url_for
@@ -41,13 +42,17 @@ def start(actor: Actor) -> ResponseReturnValue:
         return render_template("start.html", form=form, message=None), status
     try:
         instance = instance_service().start(
-            form.process_key.data, form.organization_id.data, business_key=form.business_key.data or None, actor_id=actor.id,
+            form.process_key.data,
+            form.organization_id.data,
+            business_key=form.business_key.data or None,
+            actor_id=actor.id,
         )
     except (Conflict, InvalidCommand, NotFound) as refused:
         db_session().rollback()
         return render_template("start.html", form=form, message=refused.message), 409 if isinstance(refused, Conflict) else 422
     mine = [
-        task for task in db_session().scalars(
+        task
+        for task in db_session().scalars(
             select(UserTask).where(UserTask.instance_id == instance.id, UserTask.status == TaskStatus.OPEN).order_by(UserTask.created_at)
         )
         if may_work_on(actor, task)

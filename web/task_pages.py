@@ -1,6 +1,7 @@
 """Working on a task in the browser: the task with what came before it in its instance, its form
 rendered from the same definition the engine validates with, the submission that completes it,
 claiming it from the group inbox or giving it back, and handing it to another candidate."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,7 +15,9 @@ from sqlalchemy import select
 
 from api.http.database import db_session
 from api.http.services import instance_service
+from engine.definitions.spec_cache import SpecCache
 from engine.errors import Conflict, SubmissionRejected
+from engine.instances.task_forms import TaskForm, task_form
 from engine.models import Person, ProcessInstance, TaskStatus, UserTask
 from engine.people.organizations import people_of
 from engine.people.permissions import (
@@ -26,8 +29,6 @@ from engine.people.permissions import (
     may_work_on,
     visible_task,
 )
-from engine.definitions.spec_cache import SpecCache
-from engine.instances.task_forms import TaskForm, task_form
 from forms import FormDefinition
 from forms.validation import SCHEMA_ERRORS
 from web.browser_session import signed_in_page
@@ -135,9 +136,7 @@ def _assignment(actor: Actor, task_id: str, claiming: bool) -> ResponseReturnVal
     return redirect(url_for("task_pages.task", task_id=task_id))
 
 
-def _refused(
-    actor: Actor, row: UserTask, form: TaskForm, allowed: bool, refusal: str, values: Any = None
-) -> ResponseReturnValue | None:
+def _refused(actor: Actor, row: UserTask, form: TaskForm, allowed: bool, refusal: str, values: Any = None) -> ResponseReturnValue | None:
     """What every task command from the page checks first: its CSRF token, then who may act."""
     if not TaskActionForm().validate_on_submit():
         return _page(actor, row, form, values or {}, {}, "请求已过期，请重新提交 (the form expired; please submit again)", 400)
@@ -180,17 +179,33 @@ def _page(
     workable = _may_act(actor, row)
     answer_given = (
         _answers(form.definition, row.completion_data, display_names(_people_named(form.definition, row.completion_data)))
-        if row.completion_data else []
+        if row.completion_data
+        else []
     )
     assignee = named(display_names([row.assignee_id]), row.assignee_id) if row.assignee_id else None
     asks_for_people = form.definition is not None and any(f.widget == "person" for f in form.definition.fields)
     people = people_of(session, instance.organization_id) if workable and asks_for_people else []
     others = [p for p in candidates_of(session, row) if p.id != actor.id] if workable else []
     return render_template(
-        "task.html", task=row, instance=instance, form=form.definition, shown=form.shown, values=values,
-        errors=errors, message=message, earlier=earlier, workable=workable, answer_given=answer_given,
-        csrf=TaskActionForm(), schema_errors=SCHEMA_ERRORS, shown_value=shown_value, assignee=assignee,
-        may_claim=_may_claim(actor, row), may_unclaim=_may_unclaim(actor, row), people=people, delegates=others,
+        "task.html",
+        task=row,
+        instance=instance,
+        form=form.definition,
+        shown=form.shown,
+        values=values,
+        errors=errors,
+        message=message,
+        earlier=earlier,
+        workable=workable,
+        answer_given=answer_given,
+        csrf=TaskActionForm(),
+        schema_errors=SCHEMA_ERRORS,
+        shown_value=shown_value,
+        assignee=assignee,
+        may_claim=_may_claim(actor, row),
+        may_unclaim=_may_unclaim(actor, row),
+        people=people,
+        delegates=others,
         people_names=dict(people),
     ), status
 

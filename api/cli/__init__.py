@@ -1,18 +1,18 @@
 """Operator commands: `flask --app api.app wf <command>`."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import click
 from flask import Flask, current_app
 
 from api.cli.calendar import calendar as calendar_commands
 from api.http.database import session_factory
-from engine.db import make_engine
-from engine.party.demo_organization import DEMO_PEOPLE, DEMO_PASSWORD, database_is_empty, seed_demo
-from processes.member_development.demo_cases import seed_development_cases
-from engine.definitions.deployment import deploy_package_folders
 from api.http.services import package_folders, process_extensions
+from engine.db import make_engine
+from engine.definitions.deployment import deploy_package_folders
+from engine.party.demo_organization import DEMO_PASSWORD, DEMO_PEOPLE, database_is_empty, seed_demo
 from engine.schema import upgrade_to_head
+from processes.member_development.demo_cases import seed_development_cases
 
 wf = click.Group("wf", help="党组织工作流引擎的运维命令 (operator commands of the workflow engine)")
 
@@ -28,9 +28,7 @@ def migrate() -> None:
 def deploy_processes() -> None:
     """Deploy every process package in processes/; an unchanged package keeps its version."""
     with session_factory()() as session:
-        deployments = deploy_package_folders(
-            session, package_folders(), process_extensions(), clock=current_app.extensions["wf_clock"]
-        )
+        deployments = deploy_package_folders(session, package_folders(), process_extensions(), clock=current_app.extensions["wf_clock"])
     for deployment in deployments:
         state = "新版本 (new version)" if deployment.created else "未变化 (unchanged)"
         click.echo(f"{deployment.definition.key} v{deployment.definition.version}: {state}")

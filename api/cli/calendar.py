@@ -1,4 +1,5 @@
 """Operator commands for the working-day calendar: `flask --app api.app wf calendar <command>`."""
+
 from __future__ import annotations
 
 import calendar as gregorian
@@ -59,8 +60,13 @@ def set_command(day: datetime, is_workday: bool, reason: str, name: str | None, 
     with session_factory()() as session:
         try:
             row = set_day(
-                session, current_app.extensions["wf_clock"], day.date(), is_workday=is_workday, reason=reason,
-                name=name, actor_id=_actor_id(session, username),
+                session,
+                current_app.extensions["wf_clock"],
+                day.date(),
+                is_workday=is_workday,
+                reason=reason,
+                name=name,
+                actor_id=_actor_id(session, username),
             )
         except ValueError as error:
             raise click.ClickException(str(error)) from None
@@ -88,9 +94,7 @@ def publish_year_command(year: int, reason: str, username: str | None) -> None:
     """Declare a year complete once its holidays and 调休 days have been set by hand."""
     with session_factory()() as session:
         try:
-            added = publish_year(
-                session, current_app.extensions["wf_clock"], year, reason=reason, actor_id=_actor_id(session, username)
-            )
+            added = publish_year(session, current_app.extensions["wf_clock"], year, reason=reason, actor_id=_actor_id(session, username))
         except ValueError as error:
             raise click.ClickException(str(error)) from None
         session.commit()
@@ -138,8 +142,9 @@ def _span(text: str) -> tuple[date, date]:
 
 def _override_reasons(session: Session, start: date, end: date) -> dict[date, str | None]:
     rows = session.execute(
-        select(CalendarDay.date, CalendarDay.reason)
-        .where(CalendarDay.date >= start, CalendarDay.date <= end, CalendarDay.source == DaySource.ADMIN)
+        select(CalendarDay.date, CalendarDay.reason).where(
+            CalendarDay.date >= start, CalendarDay.date <= end, CalendarDay.source == DaySource.ADMIN
+        )
     )
     return {day: reason for day, reason in rows}
 

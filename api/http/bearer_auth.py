@@ -1,4 +1,5 @@
 """Bearer-token authentication for the JSON API."""
+
 from __future__ import annotations
 
 from flask import current_app, g, request

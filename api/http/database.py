@@ -1,4 +1,5 @@
 """The database handle hangs off the app; each request gets its own session, closed at teardown."""
+
 from __future__ import annotations
 
 from flask import Flask, current_app, g

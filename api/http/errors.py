@@ -4,6 +4,7 @@
 English in parentheses, `errors` the fields or BPMN elements at fault. No raw exception text ever
 reaches a client; an unexpected one is logged once, its transaction rolled back, and answered 500.
 """
+
 from __future__ import annotations
 
 import logging

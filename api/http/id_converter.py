@@ -1,4 +1,5 @@
 """The `<id:...>` path converter of the REST routes and the pages."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,6 +1,7 @@
 """Refuse text no database column can hold, before any view sees it: NUL characters (PostgreSQL
 text cannot store them) and lone surrogates (not valid Unicode), anywhere in the query string,
 the path, a JSON body or a page's form post."""
+
 from __future__ import annotations
 
 import re

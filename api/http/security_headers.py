@@ -1,5 +1,6 @@
 """Response headers every answer carries: no sniffing, no framing, no referrer, a strict content
 policy for the pages, and no caching of API answers (they carry personal data)."""
+
 from __future__ import annotations
 
 from flask import Flask, Response, request

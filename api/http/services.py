@@ -1,5 +1,6 @@
 """Engine services bound to the current request: its session, the app's clock, caches and the
 process packages' extensions."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,7 +19,10 @@ def instance_service() -> InstanceService:
     connection = extensions.get("wf_redis")
     doorbell = RedisDoorbell(connection, current_app.config["RQ_QUEUE"]) if connection is not None else SILENT_DOORBELL
     return InstanceService(
-        db_session(), clock=extensions["wf_clock"], specs=extensions["wf_spec_cache"], doorbell=doorbell,
+        db_session(),
+        clock=extensions["wf_clock"],
+        specs=extensions["wf_spec_cache"],
+        doorbell=doorbell,
         extensions=process_extensions(),
     )
 

@@ -1,4 +1,5 @@
 """Checking credentials, the same way for API tokens and browser sessions."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -8,9 +9,9 @@ from sqlalchemy import delete, func, select
 
 from api.http.database import db_session
 from api.http.errors import ApiError
-from engine.people.accounts import AccountLocked, authenticate
-from engine.party.demo_organization import DEMO_PEOPLE
 from engine.models import FailedLogin, Person
+from engine.party.demo_organization import DEMO_PEOPLE
+from engine.people.accounts import AccountLocked, authenticate
 
 WRONG = "用户名或密码错误 (wrong username or password)"
 
@@ -26,8 +27,9 @@ def check_credentials(username: str, password: str) -> Person:
     now = current_app.extensions["wf_clock"].now()
     address = (request.remote_addr or "unknown")[:64]
     if _recent_failures(address, now) >= FAILURES_PER_ADDRESS:
-        raise ApiError(429, "登录失败次数过多，请稍后再试 (too many failed sign-ins from this address; try later)",
-                       code="too_many_requests")
+        raise ApiError(
+            429, "登录失败次数过多，请稍后再试 (too many failed sign-ins from this address; try later)", code="too_many_requests"
+        )
     try:
         person = authenticate(session, username, password, clock=current_app.extensions["wf_clock"])
         if person is None:
@@ -46,6 +48,4 @@ def check_credentials(username: str, password: str) -> Person:
 def _recent_failures(address: str, now: datetime) -> int:
     session = db_session()
     session.execute(delete(FailedLogin).where(FailedLogin.attempted_at < now - ADDRESS_WINDOW))
-    return session.scalar(
-        select(func.count()).select_from(FailedLogin).where(FailedLogin.address == address)
-    ) or 0
+    return session.scalar(select(func.count()).select_from(FailedLogin).where(FailedLogin.address == address)) or 0

@@ -1,4 +1,5 @@
 """Chinese-first texts for the request-validation messages marshmallow and webargs produce."""
+
 from __future__ import annotations
 
 import re

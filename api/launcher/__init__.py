@@ -3,6 +3,7 @@ web server until Ctrl-C (`python -m api.launcher`).
 
 Every message is Chinese first, then English in parentheses.
 """
+
 from __future__ import annotations
 
 

@@ -1,6 +1,7 @@
 """What `make run` does: check the configuration, prepare the database, start Redis (unless
 REDIS_URL is set), the RQ worker with its scheduler and the web server, report when /healthz is
 green, and stop all of them on Ctrl-C / SIGTERM or as soon as one of them dies."""
+
 from __future__ import annotations
 
 import argparse
@@ -17,11 +18,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 
-from api.settings import DEFAULT_INSTANCE_DIR, PROJECT_ROOT, Settings, SettingsError, read_settings, resolve_config
 from api.launcher import LauncherError, say
 from api.launcher.prepare import demo_accounts, prepare_database, redacted_database_url
 from api.launcher.processes import Child, become_subreaper, spawn, stop, sweep
 from api.launcher.redis_server import answers, start_embedded_redis, wait_until_answering
+from api.settings import DEFAULT_INSTANCE_DIR, PROJECT_ROOT, Settings, SettingsError, read_settings, resolve_config
 
 STOP_GRACE_SECONDS = 10.0  # web server and worker, stopped together
 REDIS_GRACE_SECONDS = 5.0  # Redis last, once nothing uses it
@@ -77,7 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m api.launcher", description=__doc__)
     parser.add_argument(
-        "--instance-dir", type=Path, default=DEFAULT_INSTANCE_DIR,
+        "--instance-dir",
+        type=Path,
+        default=DEFAULT_INSTANCE_DIR,
         help="SQLite database (unless DATABASE_URL is set) and embedded Redis data; default instance/",
     )
     return parser.parse_args(argv)
@@ -117,8 +120,10 @@ def _check_port_free(port: int) -> None:
 def _supervise(settings: Settings, stop_request: StopRequest, started: float) -> int:
     # The children read their settings from the environment as the launcher resolved them.
     env = {
-        **os.environ, "PYTHONUNBUFFERED": "1",
-        "DATABASE_URL": settings.database_url, "WF_INSTANCE_DIR": str(settings.instance_dir),
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "DATABASE_URL": settings.database_url,
+        "WF_INSTANCE_DIR": str(settings.instance_dir),
     }
     redis_child: Child | None = None
     services: list[Child] = []
@@ -144,15 +149,54 @@ def _supervise(settings: Settings, stop_request: StopRequest, started: float) ->
 
 
 def _start_services(settings: Settings, env: dict[str, str]) -> list[Child]:
-    worker = spawn("RQ 工作进程", "RQ worker", [
-        sys.executable, "-m", "rq.cli", "worker", "--with-scheduler", "--worker-class", "api.worker.TimerWorker",
-        "--url", env["REDIS_URL"], "--path", str(PROJECT_ROOT), settings.rq_queue,
-    ], env=env, cwd=PROJECT_ROOT)
-    web = spawn("Web 服务器", "web server", [
-        sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{settings.port}",
-        "--worker-class", "gthread", "--workers", "1", "--threads", "4", "--graceful-timeout", "5",
-        "--access-logfile", "-", "--error-logfile", "-", "--chdir", str(PROJECT_ROOT), "api.app:create_app()",
-    ], env=env, cwd=PROJECT_ROOT)
+    worker = spawn(
+        "RQ 工作进程",
+        "RQ worker",
+        [
+            sys.executable,
+            "-m",
+            "rq.cli",
+            "worker",
+            "--with-scheduler",
+            "--worker-class",
+            "api.worker.TimerWorker",
+            "--url",
+            env["REDIS_URL"],
+            "--path",
+            str(PROJECT_ROOT),
+            settings.rq_queue,
+        ],
+        env=env,
+        cwd=PROJECT_ROOT,
+    )
+    web = spawn(
+        "Web 服务器",
+        "web server",
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{settings.port}",
+            "--worker-class",
+            "gthread",
+            "--workers",
+            "1",
+            "--threads",
+            "4",
+            "--graceful-timeout",
+            "5",
+            "--access-logfile",
+            "-",
+            "--error-logfile",
+            "-",
+            "--chdir",
+            str(PROJECT_ROOT),
+            "api.app:create_app()",
+        ],
+        env=env,
+        cwd=PROJECT_ROOT,
+    )
     delivery = spawn("定时器投递", "timer delivery", [sys.executable, "-m", "api.timer_daemon"], env=env, cwd=PROJECT_ROOT)
     return [web, worker, delivery]
 

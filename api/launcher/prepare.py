@@ -1,5 +1,6 @@
 """Before anything starts: the schema, processes/ and the demo data, i.e. what `flask wf migrate`,
 `wf deploy-processes` and `wf seed-demo` do, through the same engine functions."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,12 +13,12 @@ from api.settings import Settings
 from engine.calendar import seed_from_package
 from engine.clock import SYSTEM_CLOCK
 from engine.db import make_engine, make_session_factory, normalize_url
-from engine.party.demo_organization import DEMO_PASSWORD, DEMO_PEOPLE, database_is_empty, seed_demo
-from processes.member_development.demo_cases import seed_development_cases
 from engine.definitions.deployment import deploy_package_folders
-from processes import EXTENSIONS, package_folders
 from engine.errors import DeploymentRefused
+from engine.party.demo_organization import DEMO_PASSWORD, DEMO_PEOPLE, database_is_empty, seed_demo
 from engine.schema import upgrade_to_head
+from processes import EXTENSIONS, package_folders
+from processes.member_development.demo_cases import seed_development_cases
 
 
 def prepare_database(settings: Settings) -> None:
@@ -48,9 +49,7 @@ def prepare_database(settings: Settings) -> None:
                 else:
                     say("数据库中已有数据，未重新创建演示数据 (database not empty; demo seed skipped)")
     except OperationalError as error:
-        raise LauncherError(
-            f"无法连接数据库 {redacted_database_url(url)} (cannot reach the database): {error.orig}"
-        ) from error
+        raise LauncherError(f"无法连接数据库 {redacted_database_url(url)} (cannot reach the database): {error.orig}") from error
     except DeploymentRefused as error:
         details = "\n".join(f"  - {p.file or ''}:{p.line or ''} [{p.code}] {p.message}" for p in error.problems)
         raise LauncherError(f"{error.message}\n{details}") from error

@@ -1,5 +1,6 @@
 """The launcher's children: each leads its own process group and gets SIGTERM when the launcher
 dies, however it dies; stopping one means its whole group, then anything it left behind."""
+
 from __future__ import annotations
 
 import contextlib
@@ -48,8 +49,12 @@ def spawn(zh: str, en: str, argv: Sequence[str], *, env: Mapping[str, str], cwd:
     """Start a child in a new process group: the terminal's Ctrl-C reaches only the launcher, which
     then stops the children in order."""
     process = subprocess.Popen(
-        list(argv), env=dict(env), cwd=cwd, stdin=subprocess.DEVNULL,
-        process_group=0, preexec_fn=_die_with_parent(os.getpid()),  # noqa: PLW1509  (the launcher starts no threads)
+        list(argv),
+        env=dict(env),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        process_group=0,
+        preexec_fn=_die_with_parent(os.getpid()),  # noqa: PLW1509  (the launcher starts no threads)
     )
     return Child(zh, en, process)
 

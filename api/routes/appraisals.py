@@ -2,6 +2,7 @@
 
 Only who has voted is kept (one ballot each); what they voted is added to counters and nowhere else.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,6 @@
 """The audit log for auditors: the events (e.g. who read whose record) and the chain check that
 names the first event edited or deleted."""
+
 from __future__ import annotations
 
 from typing import Any

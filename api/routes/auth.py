@@ -1,4 +1,5 @@
 """POST /api/v1/auth/token: exchange a username and password for a bearer token."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,10 +8,10 @@ from typing import Any
 from flask import current_app, request
 from flask_smorest import Blueprint
 
-from api.http.database import db_session
-from api.routes.schemas import TokenRequest, TokenResponse
 from api.http.bearer_auth import authenticate_request
+from api.http.database import db_session
 from api.http.sign_in import check_credentials
+from api.routes.schemas import TokenRequest, TokenResponse
 from engine.people.accounts import issue_token, revoke_token
 
 blueprint = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录与令牌 (sign-in and tokens)")

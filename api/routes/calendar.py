@@ -1,4 +1,5 @@
 """The working-day calendar: anyone signed in reads it; an administrator overrides a day."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -50,8 +51,11 @@ def list_days(query: dict[str, Any]) -> list[dict[str, Any]]:
     current_actor()
     start, end = query["start"], query["end"]
     if end < start or end - start > LONGEST_RANGE:
-        raise ApiError(422, "日期范围须在一年以内且起止有序 (the range must be ordered and at most a year)",
-                       errors={"end": ["范围无效 (invalid range)"]})
+        raise ApiError(
+            422,
+            "日期范围须在一年以内且起止有序 (the range must be ordered and at most a year)",
+            errors={"end": ["范围无效 (invalid range)"]},
+        )
     calendar = WorkCalendar(db_session(), allow_provisional=True)
     return [_describe(calendar, start + timedelta(days=offset)) for offset in range((end - start).days + 1)]
 
@@ -70,13 +74,26 @@ def override_day(body: dict[str, Any], day: str) -> dict[str, Any]:
     except ValueError:
         raise ApiError(422, "日期格式应为 YYYY-MM-DD (the date must be YYYY-MM-DD)", errors={"date": [day]}) from None
     session = db_session()
-    set_day(session, current_app.extensions["wf_clock"], moment, is_workday=body["is_workday"], reason=body["reason"],
-            name=body["name"], actor_id=actor.id)
+    set_day(
+        session,
+        current_app.extensions["wf_clock"],
+        moment,
+        is_workday=body["is_workday"],
+        reason=body["reason"],
+        name=body["name"],
+        actor_id=actor.id,
+    )
     session.commit()
     return _describe(WorkCalendar(session, allow_provisional=True), moment)
 
 
 def _describe(calendar: WorkCalendar, day: date) -> dict[str, Any]:
     status = calendar.day(day)
-    return {"date": status.date, "is_workday": status.is_workday, "kind": str(status.kind), "name": status.name,
-            "source": str(status.source) if status.source else None, "provisional": status.provisional}
+    return {
+        "date": status.date,
+        "is_workday": status.is_workday,
+        "kind": str(status.kind),
+        "name": status.name,
+        "source": str(status.source) if status.source else None,
+        "provisional": status.provisional,
+    }

@@ -1,4 +1,5 @@
 """GET|POST /api/v1/process-definitions: list the deployed versions; deploy a package."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -11,15 +12,13 @@ from sqlalchemy.orm import selectinload
 from api.http.bearer_auth import authenticate_request, current_actor
 from api.http.database import db_session
 from api.http.errors import ApiError
+from api.http.services import form_library, process_extensions
 from api.routes.schemas import DefinitionSchema, DeployForm, DeploymentResponse
 from engine.definitions.deployment import deploy
-from api.http.services import form_library, process_extensions
 from engine.models import ProcessDefinition
 from engine.people.permissions import may_deploy
 
-blueprint = Blueprint(
-    "definitions", __name__, url_prefix="/api/v1/process-definitions", description="流程定义 (process definitions)"
-)
+blueprint = Blueprint("definitions", __name__, url_prefix="/api/v1/process-definitions", description="流程定义 (process definitions)")
 blueprint.before_request(authenticate_request)
 
 
@@ -30,9 +29,7 @@ def list_definitions() -> list[dict[str, Any]]:
     """列出已部署的流程定义及版本 (list deployed process definitions and versions)"""
     current_actor()
     definitions = db_session().scalars(
-        select(ProcessDefinition)
-        .options(selectinload(ProcessDefinition.files))
-        .order_by(ProcessDefinition.key, ProcessDefinition.version)
+        select(ProcessDefinition).options(selectinload(ProcessDefinition.files)).order_by(ProcessDefinition.key, ProcessDefinition.version)
     )
     return [_describe(d) for d in definitions]
 
@@ -48,7 +45,11 @@ def deploy_definition(_form: dict[str, Any]) -> tuple[dict[str, Any], int]:
         raise ApiError(403, "只有流程管理员可以部署流程 (only process owners may deploy)")
     files = _uploaded_files()
     deployment = deploy(
-        db_session(), files, clock=current_app.extensions["wf_clock"], actor_id=actor.id, form_library=form_library(),
+        db_session(),
+        files,
+        clock=current_app.extensions["wf_clock"],
+        actor_id=actor.id,
+        form_library=form_library(),
         extensions=process_extensions(),
     )
     body = {"key": deployment.definition.key, "version": deployment.definition.version, "created": deployment.created}

@@ -1,5 +1,6 @@
 """What was published: disclosures readable by scope (public ones without signing in), and the
 opinions members and the public leave during the feedback window."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,13 +13,11 @@ from api.http.bearer_auth import authenticate_if_present
 from api.http.database import db_session
 from api.http.errors import ApiError
 from api.routes.schemas import DisclosureSchema, OpinionRequest, OpinionSchema
-from processes.disclosure_review.disclosures import leave_opinion, readable_disclosures
 from engine.errors import NotFound
 from engine.models import Disclosure, DisclosureOpinion, DisclosureScope
+from processes.disclosure_review.disclosures import leave_opinion, readable_disclosures
 
-blueprint = Blueprint(
-    "disclosures", __name__, url_prefix="/api/v1/disclosures", description="已公开事项 (published disclosures)"
-)
+blueprint = Blueprint("disclosures", __name__, url_prefix="/api/v1/disclosures", description="已公开事项 (published disclosures)")
 blueprint.before_request(authenticate_if_present)
 
 
@@ -59,8 +58,13 @@ def add_opinion(body: dict[str, Any], disclosure_id: int) -> DisclosureOpinion:
         raise ApiError(401)
     session = db_session()
     opinion = leave_opinion(
-        session, current_app.extensions["wf_clock"], disclosure, body["content"], body["is_objection"],
-        author_id=reader, author_name=body["author_name"],
+        session,
+        current_app.extensions["wf_clock"],
+        disclosure,
+        body["content"],
+        body["is_objection"],
+        author_id=reader,
+        author_name=body["author_name"],
     )
     session.commit()
     return opinion

@@ -1,4 +1,5 @@
 """GET /healthz: 200 once the database, Redis and at least one worker answer; 503 before."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,5 +1,6 @@
 """Process instances: start one, read its state and open tasks, read its history, and the
 instance-level commands (cancel, suspend, resume)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,15 +11,13 @@ from sqlalchemy import select
 from api.http.bearer_auth import authenticate_request, current_actor
 from api.http.database import db_session
 from api.http.errors import ApiError
-from api.routes.schemas import AuditEventSchema, InstanceCommandRequest, InstanceSchema, StartInstanceRequest, StepRecordSchema
 from api.http.services import instance_service
+from api.routes.schemas import AuditEventSchema, InstanceCommandRequest, InstanceSchema, StartInstanceRequest, StepRecordSchema
 from engine.models import AuditEvent, ProcessInstance, StepRecord, TaskStatus, UserTask
 from engine.people.permissions import Actor, may_manage_instance, may_start_in, visible_instance
 from engine.timers.projection import pending_timers
 
-blueprint = Blueprint(
-    "instances", __name__, url_prefix="/api/v1/process-instances", description="流程实例 (process instances)"
-)
+blueprint = Blueprint("instances", __name__, url_prefix="/api/v1/process-instances", description="流程实例 (process instances)")
 blueprint.before_request(authenticate_request)
 SECURED: dict[str, Any] = {"security": [{"bearerAuth": []}]}
 
@@ -57,9 +56,7 @@ def get_instance(instance_id: int) -> dict[str, Any]:
 def get_history(instance_id: int) -> list[AuditEvent]:
     """流程实例的审计记录，按时间先后 (the instance's audit events, oldest first)"""
     instance = visible_instance(db_session(), current_actor(), instance_id)
-    return list(
-        db_session().scalars(select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.seq))
-    )
+    return list(db_session().scalars(select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.seq)))
 
 
 @blueprint.get("/<id:instance_id>/records")
@@ -68,9 +65,7 @@ def get_history(instance_id: int) -> list[AuditEvent]:
 def get_records(instance_id: int) -> list[StepRecord]:
     """流程实例的办理记录：每个步骤的日期和形成的材料 (the dated record of each step and its documents)"""
     instance = visible_instance(db_session(), current_actor(), instance_id)
-    return list(
-        db_session().scalars(select(StepRecord).where(StepRecord.instance_id == instance.id).order_by(StepRecord.id))
-    )
+    return list(db_session().scalars(select(StepRecord).where(StepRecord.instance_id == instance.id).order_by(StepRecord.id)))
 
 
 @blueprint.post("/<id:instance_id>/cancel")
@@ -93,9 +88,7 @@ def cancel_instance(request_body: dict[str, Any], instance_id: int) -> dict[str,
 def suspend_instance(request_body: dict[str, Any], instance_id: int) -> dict[str, Any]:
     """挂起流程实例 (suspend an instance)"""
     actor = _instance_manager(instance_id)
-    return describe_instance(
-        instance_service().suspend(instance_id, actor_id=actor.id, expected_version=request_body["expected_version"])
-    )
+    return describe_instance(instance_service().suspend(instance_id, actor_id=actor.id, expected_version=request_body["expected_version"]))
 
 
 @blueprint.post("/<id:instance_id>/resume")
@@ -105,17 +98,13 @@ def suspend_instance(request_body: dict[str, Any], instance_id: int) -> dict[str
 def resume_instance(request_body: dict[str, Any], instance_id: int) -> dict[str, Any]:
     """恢复流程实例 (resume an instance)"""
     actor = _instance_manager(instance_id)
-    return describe_instance(
-        instance_service().resume(instance_id, actor_id=actor.id, expected_version=request_body["expected_version"])
-    )
+    return describe_instance(instance_service().resume(instance_id, actor_id=actor.id, expected_version=request_body["expected_version"]))
 
 
 def describe_instance(instance: ProcessInstance) -> dict[str, Any]:
     session = db_session()
     open_tasks = session.scalars(
-        select(UserTask)
-        .where(UserTask.instance_id == instance.id, UserTask.status == TaskStatus.OPEN)
-        .order_by(UserTask.created_at)
+        select(UserTask).where(UserTask.instance_id == instance.id, UserTask.status == TaskStatus.OPEN).order_by(UserTask.created_at)
     ).all()
     return {
         "id": instance.id,

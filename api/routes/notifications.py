@@ -1,4 +1,5 @@
 """The signed-in person's notifications (reminders, escalations): list and mark as read."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -14,9 +15,7 @@ from engine.models import Notification
 from engine.people.notifications import mark_read as mark_notification_read
 from engine.people.notifications import notifications_of
 
-blueprint = Blueprint(
-    "notifications", __name__, url_prefix="/api/v1/notifications", description="提醒与通知 (reminders and notices)"
-)
+blueprint = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications", description="提醒与通知 (reminders and notices)")
 blueprint.before_request(authenticate_request)
 SECURED: dict[str, Any] = {"security": [{"bearerAuth": []}]}
 

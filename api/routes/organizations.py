@@ -1,5 +1,6 @@
 """An organisation's view of its cases and its choices: the 发展党员 pipeline, and which regulation
 version new instances of each rule set follow."""
+
 from __future__ import annotations
 
 import re
@@ -13,15 +14,15 @@ from sqlalchemy.orm.attributes import flag_modified
 from api.http.bearer_auth import authenticate_request, current_actor
 from api.http.database import db_session
 from api.http.errors import ApiError
+from api.http.services import process_extensions
 from api.routes.schemas import StrictSchema
 from engine.audit import append_event
 from engine.calendar.due_rules import to_beijing_date
 from engine.errors import NotFound
 from engine.models import Organization
-from processes.member_development.pipeline import read_pipeline
 from engine.people.permissions import may_choose_rule_sets, may_follow_cases
 from engine.procedures.rule_set_choice import choose_version
-from api.http.services import process_extensions
+from processes.member_development.pipeline import read_pipeline
 
 blueprint = Blueprint(
     "organizations", __name__, url_prefix="/api/v1/organizations", description="组织：发展党员进度、规则版本 (organisations)"
@@ -113,8 +114,7 @@ def choose_rule_set(body: dict[str, Any], organization_id: int, rule_set: str) -
     version = body["version"]
     versions = process_extensions().rule_sets.versions(rule_set)
     if version is not None and version not in versions:
-        raise ApiError(422, f"规则集 {rule_set} 没有版本 {version} (no such version)",
-                       errors={"version": [f"可选：{'、'.join(versions)}"]})
+        raise ApiError(422, f"规则集 {rule_set} 没有版本 {version} (no such version)", errors={"version": [f"可选：{'、'.join(versions)}"]})
     choices = dict(organization.rule_set_choices or {})
     before = choices.get(rule_set)
     if version is None:
@@ -123,8 +123,15 @@ def choose_rule_set(body: dict[str, Any], organization_id: int, rule_set: str) -
         choices[rule_set] = version
     organization.rule_set_choices = choices
     flag_modified(organization, "rule_set_choices")
-    append_event(session, current_app.extensions["wf_clock"], "organization.rule_set_chosen", actor_id=actor.id,
-                 organization_id=organization_id, before={rule_set: before}, after={rule_set: version})
+    append_event(
+        session,
+        current_app.extensions["wf_clock"],
+        "organization.rule_set_chosen",
+        actor_id=actor.id,
+        organization_id=organization_id,
+        before={rule_set: before},
+        after={rule_set: version},
+    )
     session.commit()
     return _describe(organization, rule_set)
 

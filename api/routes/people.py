@@ -1,6 +1,7 @@
 """People's records: read only by themselves, by those whose role needs them (branch secretaries,
 committee members, process owners) over their organisation and below, by auditors and
 administrators; every read of someone else's record is logged for the auditors."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -45,8 +46,17 @@ def get_person(person_id: int) -> dict[str, Any]:
     if person is None or not may_read_person(session, actor, person.id, [r.organization_id for r in roles]):
         raise NotFound(f"人员不存在 (person {person_id} not found)")
     if person.id != actor.id:
-        append_event(session, current_app.extensions["wf_clock"], "person.read", actor_id=actor.id,
-                     after={"person_id": person.id, "fields": ["username", "display_name", "roles"]})
+        append_event(
+            session,
+            current_app.extensions["wf_clock"],
+            "person.read",
+            actor_id=actor.id,
+            after={"person_id": person.id, "fields": ["username", "display_name", "roles"]},
+        )
         session.commit()
-    return {"id": person.id, "username": person.username, "display_name": person.display_name,
-            "roles": [{"organization_id": r.organization_id, "role": str(r.role)} for r in roles]}
+    return {
+        "id": person.id,
+        "username": person.username,
+        "display_name": person.display_name,
+        "roles": [{"organization_id": r.organization_id, "role": str(r.role)} for r in roles],
+    }

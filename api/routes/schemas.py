@@ -1,10 +1,10 @@
 """Request and response schemas of the JSON API (marshmallow 4)."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
-
 
 # Ids and versions fit a 32-bit integer column everywhere (SQLite and PostgreSQL alike).
 MAX_ID = 2**31 - 1

@@ -1,4 +1,5 @@
 """The task inbox: list with filters and pagination; claim, unclaim, delegate, complete."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,6 +11,7 @@ from sqlalchemy import Select, and_, func, or_, select
 from api.http.bearer_auth import authenticate_request, current_actor
 from api.http.database import db_session
 from api.http.errors import ApiError
+from api.http.services import instance_service
 from api.routes.schemas import (
     CompleteTaskRequest,
     DelegateTaskRequest,
@@ -19,10 +21,9 @@ from api.routes.schemas import (
     TaskQuery,
     TaskSchema,
 )
-from api.http.services import instance_service
+from engine.instances.task_forms import task_form
 from engine.models import Person, TaskStatus, UserTask
 from engine.people.permissions import Actor, inbox_of, is_candidate, may_delegate_to, may_work_on, offered_to, visible_task
-from engine.instances.task_forms import task_form
 
 blueprint = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务 (the task inbox)")
 blueprint.before_request(authenticate_request)
@@ -41,9 +42,7 @@ def list_tasks(query: dict[str, Any]) -> dict[str, Any]:
     total = session.scalar(select(func.count()).select_from(statement.subquery()))
     page, per_page = query["page"], query["per_page"]
     items = session.scalars(
-        statement.order_by(UserTask.priority.desc(), UserTask.created_at, UserTask.id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
+        statement.order_by(UserTask.priority.desc(), UserTask.created_at, UserTask.id).offset((page - 1) * per_page).limit(per_page)
     ).all()
     return {"items": items, "page": page, "per_page": per_page, "total": total}
 
@@ -108,12 +107,12 @@ def delegate_task(body: dict[str, Any], task_id: str) -> UserTask:
         raise ApiError(403, "只有认领人或候选人可以转办任务 (only the assignee or a candidate can delegate)")
     if not may_delegate_to(db_session(), task, db_session().get(Person, body["person_id"])):
         raise ApiError(
-            422, "只能转办给该任务的候选人 (a task can only be delegated to one of its candidates)",
-            code="validation_failed", errors={"person_id": ["不是该任务的候选人 (not a candidate for this task)"]},
+            422,
+            "只能转办给该任务的候选人 (a task can only be delegated to one of its candidates)",
+            code="validation_failed",
+            errors={"person_id": ["不是该任务的候选人 (not a candidate for this task)"]},
         )
-    return instance_service().delegate(
-        task_id, body["person_id"], actor_id=actor.id, expected_version=body["expected_version"]
-    )
+    return instance_service().delegate(task_id, body["person_id"], actor_id=actor.id, expected_version=body["expected_version"])
 
 
 @blueprint.post("/<task_id>/complete")
@@ -126,14 +125,14 @@ def complete_task(body: dict[str, Any], task_id: str) -> UserTask:
     task = visible_task(db_session(), actor, task_id)
     if (body["process_key"] not in (None, task.process_key)) or (body["instance_id"] not in (None, task.instance_id)):
         raise ApiError(
-            422, "该任务属于另一个流程 (the task belongs to another process or instance)",
-            code="task_mismatch", errors={"task_id": [task_id]},
+            422,
+            "该任务属于另一个流程 (the task belongs to another process or instance)",
+            code="task_mismatch",
+            errors={"task_id": [task_id]},
         )
     if task.status == TaskStatus.OPEN and not may_work_on(actor, task):
         raise ApiError(403, "您不能办理该任务 (you may not complete this task)")
-    instance_service().complete_task(
-        task_id, body["data"], actor_id=actor.id, expected_version=body["expected_version"]
-    )
+    instance_service().complete_task(task_id, body["data"], actor_id=actor.id, expected_version=body["expected_version"])
     return db_session().get_one(UserTask, task_id)
 
 

@@ -9,6 +9,7 @@ stay short; sequence flows are routed with right angles, a flow going back to an
 below its nodes. Processes that already have a diagram are left as they are, and the model itself
 (lane membership included) is never changed.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -26,8 +27,17 @@ DI = "http://www.omg.org/spec/DD/20100524/DI"
 EVENTS = {"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent"}
 GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway"}
 ACTIVITIES = {
-    "task", "userTask", "serviceTask", "scriptTask", "manualTask", "businessRuleTask", "sendTask", "receiveTask",
-    "callActivity", "subProcess", "transaction",
+    "task",
+    "userTask",
+    "serviceTask",
+    "scriptTask",
+    "manualTask",
+    "businessRuleTask",
+    "sendTask",
+    "receiveTask",
+    "callActivity",
+    "subProcess",
+    "transaction",
 }
 SIZES = {"event": (36, 36), "gateway": (50, 50), "activity": (100, 80)}
 COLUMN_WIDTH, ROW_HEIGHT = 150, 110
@@ -209,7 +219,8 @@ def _boxes(
                 boxes[node_id] = Box(
                     left + column * COLUMN_WIDTH + (COLUMN_WIDTH - node_width) / 2,
                     top + row * ROW_HEIGHT + (ROW_HEIGHT - node_height) / 2,
-                    node_width, node_height,
+                    node_width,
+                    node_height,
                 )
         if band is not None and lanes:
             lane_boxes[band] = Box(MARGIN, top, LANE_HEADER + width, rows * ROW_HEIGHT)
@@ -221,8 +232,10 @@ def _route(source: Box, target: Box, source_column: int, target_column: int) -> 
     if target_column <= source_column:  # back to an earlier column: under both nodes
         below = max(source.y + source.height, target.y + target.height) + BACK_EDGE_DROP
         return [
-            (source.middle_x, source.y + source.height), (source.middle_x, below),
-            (target.middle_x, below), (target.middle_x, target.y + target.height),
+            (source.middle_x, source.y + source.height),
+            (source.middle_x, below),
+            (target.middle_x, below),
+            (target.middle_x, target.y + target.height),
         ]
     start, end = (source.x + source.width, source.middle_y), (target.x, target.middle_y)
     if start[1] == end[1]:
@@ -238,8 +251,13 @@ def _shape(plane: etree._Element, element_id: str, box: Box, horizontal: bool = 
     if expanded is not None:
         shape.set("isExpanded", "true" if expanded else "false")
     etree.SubElement(
-        shape, f"{{{DC}}}Bounds",
-        x=_number(box.x), y=_number(box.y), width=_number(box.width), height=_number(box.height), nsmap={"dc": DC},
+        shape,
+        f"{{{DC}}}Bounds",
+        x=_number(box.x),
+        y=_number(box.y),
+        width=_number(box.width),
+        height=_number(box.height),
+        nsmap={"dc": DC},
     )
 
 

@@ -9,6 +9,7 @@ Stages, each refusing with all the problems it found before the next one runs:
 
 Nothing but DeploymentRefused leaves `load_process_package`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,7 +32,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from engine.bpmn.problems import ElementLocator, schema_problems, unsupported_problem, validation_problem
 from engine.bpmn.references import reference_problems
 from engine.bpmn.xml_safety import parse_untrusted_xml
-from engine.errors import DeployProblem, DeploymentRefused
+from engine.errors import DeploymentRefused, DeployProblem
 
 MAX_FILE_BYTES: int = 2 * 1024 * 1024
 MAX_PACKAGE_BYTES: int = 8 * 1024 * 1024
@@ -125,6 +126,7 @@ def _load(given: Mapping[str, bytes], process_key: str | None) -> LoadedProcess:
 
 # Stage 1: limits, before any parsing.
 
+
 def _size_problems(files: Mapping[str, bytes]) -> list[DeployProblem]:
     if not files:
         return [DeployProblem("no_executable_process", "部署包中没有文件 (the package contains no files)")]
@@ -133,11 +135,12 @@ def _size_problems(files: Mapping[str, bytes]) -> list[DeployProblem]:
     problems = [problem for name, data in files.items() if (problem := _file_problem(name, data))]
     total = sum(len(data) for data in files.values() if isinstance(data, bytes))
     if total > MAX_PACKAGE_BYTES:
-        problems.append(DeployProblem(
-            "too_large",
-            f"部署包总大小超过 {MAX_PACKAGE_BYTES // (1024 * 1024)} MB "
-            f"(package is {total} bytes, the limit is {MAX_PACKAGE_BYTES})",
-        ))
+        problems.append(
+            DeployProblem(
+                "too_large",
+                f"部署包总大小超过 {MAX_PACKAGE_BYTES // (1024 * 1024)} MB (package is {total} bytes, the limit is {MAX_PACKAGE_BYTES})",
+            )
+        )
     return problems
 
 
@@ -148,11 +151,9 @@ def accepted_name(name: str) -> bool:
 
 def _file_problem(name: str, data: bytes) -> DeployProblem | None:
     if not isinstance(name, str) or not isinstance(data, bytes):
-        return DeployProblem("unsupported_file", "文件名必须是文本、内容必须是字节 (file name must be str, content bytes)",
-                             file=str(name))
+        return DeployProblem("unsupported_file", "文件名必须是文本、内容必须是字节 (file name must be str, content bytes)", file=str(name))
     if not accepted_name(name):
-        return DeployProblem("unsupported_file",
-                             f"只接受 .bpmn 和 .dmn 文件 (only .bpmn and .dmn files are accepted): {name}", file=name)
+        return DeployProblem("unsupported_file", f"只接受 .bpmn 和 .dmn 文件 (only .bpmn and .dmn files are accepted): {name}", file=name)
     if len(data) > MAX_FILE_BYTES:
         return DeployProblem(
             "too_large",
@@ -163,6 +164,7 @@ def _file_problem(name: str, data: bytes) -> DeployProblem | None:
 
 
 # Stage 2: safe parsing, and telling BPMN from DMN by the root element.
+
 
 def _parse_package(files: Mapping[str, bytes]) -> _Package:
     bpmn: Trees = {}
@@ -180,11 +182,14 @@ def _parse_package(files: Mapping[str, bytes]) -> _Package:
         elif _dmn_namespace(tree) is not None:
             dmn[name] = tree
         else:
-            problems.append(DeployProblem(
-                "unsupported_file",
-                f"文件不是 BPMN 或 DMN 文档 (not a BPMN or DMN document; root element is {root_tag})",
-                file=name, line=tree.getroot().sourceline,
-            ))
+            problems.append(
+                DeployProblem(
+                    "unsupported_file",
+                    f"文件不是 BPMN 或 DMN 文档 (not a BPMN or DMN document; root element is {root_tag})",
+                    file=name,
+                    line=tree.getroot().sourceline,
+                )
+            )
     _refuse_if(problems)
     return _Package(bpmn=bpmn, dmn=dmn)
 
@@ -196,6 +201,7 @@ def _dmn_namespace(tree: etree._ElementTree) -> str | None:
 
 
 # Stage 3: XSD validation, collecting every error with its line.
+
 
 @cache
 def _dmn_validator(namespace: str) -> BpmnValidator | None:
@@ -225,6 +231,7 @@ def _schema_problems(package: _Package) -> list[DeployProblem]:
 
 
 # Stage 4: which process is the one to run.
+
 
 def _index_processes(bpmn: Trees) -> list[_ProcessEntry]:
     """The processes that can be named; one without an id cannot be run or called."""
@@ -263,24 +270,24 @@ def _choose_process(
     if len(top_level) == 1:
         return top_level[0], []
     ids = ", ".join(entry.process_id for entry in top_level)
-    return None, [DeployProblem(
-        "ambiguous_process",
-        f"部署包中有多个顶层可执行流程，请指定 process_key：{ids} "
-        f"(several top-level executable processes, give process_key: {ids})",
-    )]
+    return None, [
+        DeployProblem(
+            "ambiguous_process",
+            f"部署包中有多个顶层可执行流程，请指定 process_key：{ids} (several top-level executable processes, give process_key: {ids})",
+        )
+    ]
 
 
-def _chosen_by_key(
-    processes: list[_ProcessEntry], process_key: str
-) -> tuple[_ProcessEntry | None, list[DeployProblem]]:
+def _chosen_by_key(processes: list[_ProcessEntry], process_key: str) -> tuple[_ProcessEntry | None, list[DeployProblem]]:
     entry = next((entry for entry in processes if entry.process_id == process_key), None)
     if entry is None:
         ids = ", ".join(entry.process_id for entry in processes) or "-"
-        return None, [DeployProblem(
-            "unknown_process",
-            f"部署包中没有流程 “{process_key}”，现有流程：{ids} "
-            f"(no process '{process_key}' in the package; it has: {ids})",
-        )]
+        return None, [
+            DeployProblem(
+                "unknown_process",
+                f"部署包中没有流程 “{process_key}”，现有流程：{ids} (no process '{process_key}' in the package; it has: {ids})",
+            )
+        ]
     if not entry.executable:
         return None, [_not_executable_problem([entry])]
     return entry, []
@@ -288,8 +295,7 @@ def _chosen_by_key(
 
 def _not_executable_problem(processes: list[_ProcessEntry]) -> DeployProblem:
     if not processes:
-        return DeployProblem("no_executable_process",
-                             "部署包中没有流程 (the package defines no bpmn:process)")
+        return DeployProblem("no_executable_process", "部署包中没有流程 (the package defines no bpmn:process)")
     ids = ", ".join(entry.process_id for entry in processes)
     first = processes[0]
     return DeployProblem(
@@ -304,6 +310,7 @@ def _not_executable_problem(processes: list[_ProcessEntry]) -> DeployProblem:
 
 # Stage 5: SpiffWorkflow builds the specs.
 
+
 def _build_specs(package: _Package, chosen: _ProcessEntry) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:
     # Already validated above with the same schemas; the parser's own validation would only
     # report the last error, without an element id, through a shared unlocked error log.
@@ -316,9 +323,7 @@ def _build_specs(package: _Package, chosen: _ProcessEntry) -> tuple[BpmnProcessS
         for name, tree in package.dmn.items():
             _library_step(name, locator, lambda: _add_dmn(parser, tree, name))  # noqa: B023  (called at once)
         spec = _library_step(chosen.file, locator, lambda: parser.get_spec(chosen.process_id))
-        subprocess_specs = _library_step(
-            chosen.file, locator, lambda: parser.get_subprocess_specs(chosen.process_id)
-        )
+        subprocess_specs = _library_step(chosen.file, locator, lambda: parser.get_subprocess_specs(chosen.process_id))
     return spec, dict(subprocess_specs)
 
 

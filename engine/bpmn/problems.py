@@ -3,6 +3,7 @@
 Library messages are English and often name no element; here they get a Chinese explanation
 first, the original text in parentheses, and the element id and line looked up in the trees.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -18,8 +19,7 @@ _MAX_DETAIL_CHARS = 300
 # Substrings of SpiffWorkflow's parser messages, with what they mean for this engine.
 _CHINESE_HINTS: tuple[tuple[str, str], ...] = (
     ("A Service Task must have an operator", "服务任务缺少 spiffworkflow:serviceTaskOperator 定义"),
-    ("Non-default exclusive outgoing sequence flow without condition",
-     "排他网关的非默认出口连线缺少条件"),
+    ("Non-default exclusive outgoing sequence flow without condition", "排他网关的非默认出口连线缺少条件"),
     ("Multiple outgoing flows are not supported", "该类任务不支持多条出口连线（隐式分支），请改用网关"),
     ("No start event found", "流程缺少开始事件"),
     ("Exactly one start event is required", "子流程必须恰好有一个开始事件"),
@@ -93,13 +93,15 @@ def schema_problems(filename: str, errors: Iterable[object], locator: ElementLoc
     for entry in list(errors)[:MAX_SCHEMA_PROBLEMS_PER_FILE]:
         line = getattr(entry, "line", None) or None
         detail = _shorten(str(getattr(entry, "message", entry)))
-        problems.append(DeployProblem(
-            code="bpmn_schema",
-            message=f"不符合 BPMN/DMN 规范 (schema validation error): {detail}",
-            file=filename,
-            element_id=locator.id_at_line(filename, line),
-            line=line,
-        ))
+        problems.append(
+            DeployProblem(
+                code="bpmn_schema",
+                message=f"不符合 BPMN/DMN 规范 (schema validation error): {detail}",
+                file=filename,
+                element_id=locator.id_at_line(filename, line),
+                line=line,
+            )
+        )
     return problems
 
 

@@ -5,6 +5,7 @@ when an instance reaches the element, some with a raw TypeError); here every dan
 signal, error, escalation, call activity, imported file and decision is reported at once, each
 pointing at the element that refers to it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
@@ -78,21 +79,19 @@ def _event_reference_problems(bpmn: Trees) -> list[DeployProblem]:
         for filename, element in _each(bpmn, f"//bpmn:*[@{attribute}]"):
             reference = element.get(attribute, "")
             if _local(reference) not in known:
-                problems.append(_missing(
-                    filename, element,
-                    f"引用的{label}定义 “{reference}” 不存在 "
-                    f"({attribute} '{reference}' names no bpmn:{tag} in the package)",
-                ))
+                problems.append(
+                    _missing(
+                        filename,
+                        element,
+                        f"引用的{label}定义 “{reference}” 不存在 ({attribute} '{reference}' names no bpmn:{tag} in the package)",
+                    )
+                )
     return problems
 
 
 def _unnamed_message_problems(bpmn: Trees) -> list[DeployProblem]:
     """SpiffWorkflow matches messages by name: unnamed ones would all be the same message."""
-    unnamed = {
-        message.get("id")
-        for _, message in _each(bpmn, "//bpmn:message")
-        if message.get("id") and not message.get("name")
-    }
+    unnamed = {message.get("id") for _, message in _each(bpmn, "//bpmn:message") if message.get("id") and not message.get("name")}
     return [
         DeployProblem(
             code="bpmn_invalid",
@@ -113,11 +112,14 @@ def _call_activity_problems(bpmn: Trees) -> list[DeployProblem]:
     for filename, element in _each(bpmn, "//bpmn:callActivity"):
         called = element.get("calledElement")
         if not called or _local(called) not in processes:
-            problems.append(_missing(
-                filename, element,
-                f"调用活动引用的流程 “{called or ''}” 不在部署包中 "
-                f"(call activity target process '{called or ''}' is not in the package)",
-            ))
+            problems.append(
+                _missing(
+                    filename,
+                    element,
+                    f"调用活动引用的流程 “{called or ''}” 不在部署包中 "
+                    f"(call activity target process '{called or ''}' is not in the package)",
+                )
+            )
     return problems
 
 
@@ -130,11 +132,14 @@ def _import_problems(bpmn: Trees, filenames: set[str]) -> list[DeployProblem]:
         if not any(kind in import_type for kind in _FOLLOWED_IMPORT_TYPES):
             continue
         if PurePosixPath(location.replace("\\", "/")).name not in present:
-            problems.append(_missing(
-                filename, element,
-                f"导入的文件 “{location}” 不在部署包中 (imported file '{location}' is not in the package)",
-                own_id_only=True,
-            ))
+            problems.append(
+                _missing(
+                    filename,
+                    element,
+                    f"导入的文件 “{location}” 不在部署包中 (imported file '{location}' is not in the package)",
+                    own_id_only=True,
+                )
+            )
     return problems
 
 
@@ -152,17 +157,23 @@ def _business_rule_problems(bpmn: Trees, dmn: Trees) -> list[DeployProblem]:
     for filename, element in _each(bpmn, "//bpmn:businessRuleTask"):
         decision = BusinessRuleTaskParser.get_decision_ref(element)
         if not decision:
-            problems.append(_missing(
-                filename, element,
-                "业务规则任务未指定决策，需要 spiffworkflow:calledDecisionId "
-                "(business rule task names no decision: spiffworkflow:calledDecisionId is required)",
-            ))
+            problems.append(
+                _missing(
+                    filename,
+                    element,
+                    "业务规则任务未指定决策，需要 spiffworkflow:calledDecisionId "
+                    "(business rule task names no decision: spiffworkflow:calledDecisionId is required)",
+                )
+            )
         elif decision not in known:
-            problems.append(_missing(
-                filename, element,
-                f"业务规则任务引用的决策 “{decision}” 不在部署包的 DMN 文件中 "
-                f"(decision '{decision}' is not defined by any DMN file in the package)",
-            ))
+            problems.append(
+                _missing(
+                    filename,
+                    element,
+                    f"业务规则任务引用的决策 “{decision}” 不在部署包的 DMN 文件中 "
+                    f"(decision '{decision}' is not defined by any DMN file in the package)",
+                )
+            )
     return problems
 
 
@@ -173,14 +184,16 @@ def _dmn_shape_problems(dmn: Trees) -> list[DeployProblem]:
         if len(decisions) == 1:
             continue
         extra = decisions[1] if len(decisions) > 1 else tree.getroot()
-        problems.append(DeployProblem(
-            code="bpmn_unsupported",
-            message=f"每个 DMN 文件必须恰好包含一个决策，此文件有 {len(decisions)} 个 "
-            f"(each DMN file must define exactly one decision; this one defines {len(decisions)})",
-            file=filename,
-            element_id=extra.get("id"),
-            line=extra.sourceline,
-        ))
+        problems.append(
+            DeployProblem(
+                code="bpmn_unsupported",
+                message=f"每个 DMN 文件必须恰好包含一个决策，此文件有 {len(decisions)} 个 "
+                f"(each DMN file must define exactly one decision; this one defines {len(decisions)})",
+                file=filename,
+                element_id=extra.get("id"),
+                line=extra.sourceline,
+            )
+        )
     return problems
 
 
@@ -199,9 +212,7 @@ def _data_store_problems(bpmn: Trees, implemented: Mapping[str, object]) -> list
     ]
 
 
-def reference_problems(
-    bpmn: Trees, dmn: Trees, filenames: set[str], data_stores: Mapping[str, object]
-) -> list[DeployProblem]:
+def reference_problems(bpmn: Trees, dmn: Trees, filenames: set[str], data_stores: Mapping[str, object]) -> list[DeployProblem]:
     """Every reference in the package that points at nothing, and constructs we cannot run."""
     return [
         *_event_reference_problems(bpmn),

@@ -5,13 +5,14 @@ closes XXE (external entities reading local files or URLs) and entity-expansion 
 ("billion laughs") before the parser sees them, and a second check on the parsed tree covers
 encodings the byte scan cannot read (UTF-16, UTF-32).
 """
+
 from __future__ import annotations
 
 import re
 
 from lxml import etree
 
-from engine.errors import DeployProblem, DeploymentRefused
+from engine.errors import DeploymentRefused, DeployProblem
 
 _FORBIDDEN_MARKUP = (b"<!DOCTYPE", b"<!ENTITY")
 _WIDE_ENCODINGS = ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be")
@@ -54,8 +55,7 @@ def declares_dtd(data: bytes) -> bool:
 def _doctype_problem(filename: str) -> DeployProblem:
     return DeployProblem(
         code="doctype_forbidden",
-        message="文件不允许包含 DOCTYPE 或 ENTITY 声明 "
-        "(DOCTYPE and ENTITY declarations are not allowed in BPMN/DMN files)",
+        message="文件不允许包含 DOCTYPE 或 ENTITY 声明 (DOCTYPE and ENTITY declarations are not allowed in BPMN/DMN files)",
         file=filename,
         line=None,
     )

@@ -2,6 +2,7 @@
 
 See `service` for the working-day conventions, `due_rules` for the rule grammar used in BPMN.
 """
+
 from engine.calendar.due_rules import (
     CHINA_UTC_OFFSET,
     DueDataInvalid,

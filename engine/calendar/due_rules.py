@@ -12,6 +12,7 @@ Grammar (case-insensitive, spaces optional around the unit):
 Times are naive UTC; days are counted in Beijing time, and a working-day deadline falls due at the
 end (24:00 Beijing time) of its last working day.
 """
+
 from __future__ import annotations
 
 import keyword
@@ -59,9 +60,7 @@ class DueRule:
     variable: str | None = None  # the task-data field holding the number of working days
     inclusive: bool = False
 
-    def due_from(
-        self, start: datetime, calendar: WorkCalendar, data: Mapping[str, Any] | None = None
-    ) -> CalendarResult[datetime]:
+    def due_from(self, start: datetime, calendar: WorkCalendar, data: Mapping[str, Any] | None = None) -> CalendarResult[datetime]:
         """The deadline for something that started at `start` (naive UTC), as naive UTC."""
         local_start = start + CHINA_UTC_OFFSET
         if self.period is not None:

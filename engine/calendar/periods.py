@@ -2,6 +2,7 @@
 
 No working-day lookup happens here: P1M, P3M, P1Y and the like are calendar periods (docs/DOMAIN.md §2.4).
 """
+
 from __future__ import annotations
 
 import calendar as gregorian
@@ -39,8 +40,13 @@ class IsoPeriod:
     def describe_zh(self) -> str:
         """E.g. "1 年 2 个月"; used in the basis of a deadline."""
         units = (
-            (self.years, "年"), (self.months, "个月"), (self.weeks, "周"), (self.days, "天"),
-            (self.hours, "小时"), (self.minutes, "分钟"), (self.seconds, "秒"),
+            (self.years, "年"),
+            (self.months, "个月"),
+            (self.weeks, "周"),
+            (self.days, "天"),
+            (self.hours, "小时"),
+            (self.minutes, "分钟"),
+            (self.seconds, "秒"),
         )
         return " ".join(f"{amount} {unit}" for amount, unit in units if amount)
 
@@ -51,8 +57,7 @@ def parse_iso_duration(text: str) -> IsoPeriod:
     match = _ISO_DURATION.fullmatch(cleaned)
     if match is None or cleaned in ("P", "") or cleaned.endswith("T"):
         raise ValueError(
-            f"无法识别的 ISO 8601 期间 {text!r}，应写作 P3M、P1Y、P3W、P5D、PT2S 等 "
-            f"(not an ISO 8601 duration with whole numbers: {text!r})"
+            f"无法识别的 ISO 8601 期间 {text!r}，应写作 P3M、P1Y、P3W、P5D、PT2S 等 (not an ISO 8601 duration with whole numbers: {text!r})"
         )
     period = IsoPeriod(**{name: int(value) for name, value in match.groupdict().items() if value})
     if period.is_zero:
@@ -65,9 +70,7 @@ def add_calendar_period(start: Moment, duration: str | IsoPeriod) -> Moment:
     the target month (2026-01-31 + P1M = 2026-02-28), then weeks, days and the time of day."""
     period = parse_iso_duration(duration) if isinstance(duration, str) else duration
     if period.has_time and not isinstance(start, datetime):
-        raise ValueError(
-            f"日期没有时分秒，不能加 {duration!r} (a date has no time of day to add {duration!r} to)"
-        )
+        raise ValueError(f"日期没有时分秒，不能加 {duration!r} (a date has no time of day to add {duration!r} to)")
     moved = add_months(start, period.years * 12 + period.months)
     moved += timedelta(weeks=period.weeks, days=period.days)
     if period.has_time:

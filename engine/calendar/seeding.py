@@ -3,6 +3,7 @@
 Seeding is idempotent and never touches a row an administrator set (source `admin`). Every
 override, reset and hand-published year is audited with the values before and after.
 """
+
 from __future__ import annotations
 
 import importlib.metadata
@@ -109,10 +110,18 @@ def seed_from_package(session: Session, clock: Clock, years: list[int] | None = 
         _mark_published(session, year, DaySource.CHINESECALENDAR, package_version(), now, None)
     report = SeedReport(wanted, inserted, updated, kept)
     if inserted or updated:
-        append_event(session, clock, "calendar.seeded", after={
-            "source": package_version(), "years": wanted,
-            "inserted": inserted, "updated": updated, "kept_overrides": kept,
-        })
+        append_event(
+            session,
+            clock,
+            "calendar.seeded",
+            after={
+                "source": package_version(),
+                "years": wanted,
+                "inserted": inserted,
+                "updated": updated,
+                "kept_overrides": kept,
+            },
+        )
     return report
 
 
@@ -174,9 +183,7 @@ def publish_year(session: Session, clock: Clock, year: int, *, reason: str, acto
     if not reason.strip():
         raise ValueError("发布年度日历必须填写原因 (a reason is required to publish a year)")
     if year in package_years():
-        raise ValueError(
-            f"{year} 年已有 chinesecalendar 数据，请使用 seed (the package covers {year}; seed it instead)"
-        )
+        raise ValueError(f"{year} 年已有 chinesecalendar 数据，请使用 seed (the package covers {year}; seed it instead)")
     now, existing = clock.now(), _stored_values(session, year)
     added = [
         {**_row(_rule_day(day), now), "source": DaySource.RULE}
@@ -187,8 +194,14 @@ def publish_year(session: Session, clock: Clock, year: int, *, reason: str, acto
         session.execute(insert(CalendarDay), added)
     before = _year_snapshot(session.get(CalendarYear, year))
     record = _mark_published(session, year, DaySource.ADMIN, None, now, actor_id)
-    append_event(session, clock, "calendar.year_published", actor_id=actor_id, before=before,
-                 after={**_year_values(record), "reason": reason.strip(), "rule_days_added": len(added)})
+    append_event(
+        session,
+        clock,
+        "calendar.year_published",
+        actor_id=actor_id,
+        before=before,
+        after={**_year_values(record), "reason": reason.strip(), "rule_days_added": len(added)},
+    )
     return len(added)
 
 
@@ -199,8 +212,9 @@ def published_years(session: Session) -> list[int]:
 def _stored_values(session: Session, year: int) -> dict[date, tuple[bool, DayKind, str | None, DaySource]]:
     # Plain columns, not ORM objects: the bulk UPDATE below would leave loaded objects stale.
     rows = session.execute(
-        select(CalendarDay.date, CalendarDay.is_workday, CalendarDay.kind, CalendarDay.name, CalendarDay.source)
-        .where(CalendarDay.date >= date(year, 1, 1), CalendarDay.date <= date(year, 12, 31))
+        select(CalendarDay.date, CalendarDay.is_workday, CalendarDay.kind, CalendarDay.name, CalendarDay.source).where(
+            CalendarDay.date >= date(year, 1, 1), CalendarDay.date <= date(year, 12, 31)
+        )
     )
     return {day: (is_workday, kind, name, source) for day, is_workday, kind, name, source in rows}
 
@@ -222,8 +236,14 @@ def _mark_published(
 
 def _row(seed: SeedDay, now: datetime) -> dict[str, object]:
     return {
-        "date": seed.date, "is_workday": seed.is_workday, "kind": seed.kind, "name": seed.name,
-        "source": DaySource.CHINESECALENDAR, "reason": None, "updated_at": now, "updated_by_id": None,
+        "date": seed.date,
+        "is_workday": seed.is_workday,
+        "kind": seed.kind,
+        "name": seed.name,
+        "source": DaySource.CHINESECALENDAR,
+        "reason": None,
+        "updated_at": now,
+        "updated_by_id": None,
     }
 
 
@@ -251,8 +271,12 @@ def _snapshot(row: CalendarDay | None) -> dict[str, object] | None:
     if row is None:
         return None
     return {
-        "date": row.date.isoformat(), "is_workday": row.is_workday, "kind": row.kind.value, "name": row.name,
-        "source": row.source.value, "reason": row.reason,
+        "date": row.date.isoformat(),
+        "is_workday": row.is_workday,
+        "kind": row.kind.value,
+        "name": row.name,
+        "source": row.source.value,
+        "reason": row.reason,
     }
 
 
@@ -261,5 +285,4 @@ def _year_snapshot(record: CalendarYear | None) -> dict[str, object] | None:
 
 
 def _year_values(record: CalendarYear) -> dict[str, object]:
-    return {"year": record.year, "source": record.source.value, "source_version": record.source_version,
-            "complete": record.complete}
+    return {"year": record.year, "source": record.source.value, "source_version": record.source_version, "complete": record.complete}

@@ -11,6 +11,7 @@ Conventions (docs/DOMAIN.md §5.3):
 A year without a complete schedule raises `CalendarUnknown`, or, with `allow_provisional=True`,
 falls back to Monday–Friday and every result that used such a day says `provisional=True`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator

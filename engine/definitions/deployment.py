@@ -1,4 +1,5 @@
 """Deploying a process package as a new version of its key, or recognising one already deployed."""
+
 from __future__ import annotations
 
 import hashlib
@@ -6,20 +7,20 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from SpiffWorkflow.bpmn.parser.util import BPMN_MODEL_NS
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from SpiffWorkflow.bpmn.parser.util import BPMN_MODEL_NS
 
 from engine.audit import append_event
 from engine.bpmn.loading import LoadedProcess, load_process_package
 from engine.bpmn.xml_safety import parse_untrusted_xml
 from engine.clock import SYSTEM_CLOCK, Clock
-from engine.errors import Conflict, DeploymentRefused, DeployProblem, NotFound
-from engine.models import ProcessDefinition, ProcessDefinitionFile
 from engine.definitions.package_checks import form_keys, package_problems
-from engine.procedures.extensions import NO_EXTENSIONS, ProcessExtensions
+from engine.errors import Conflict, DeploymentRefused, DeployProblem, NotFound
 from engine.instances.serialization import SERIALIZER_VERSION, spec_to_json
+from engine.models import ProcessDefinition, ProcessDefinitionFile
+from engine.procedures.extensions import NO_EXTENSIONS, ProcessExtensions
 from engine.timers.start_events import schedule_start_timers
 from forms import FormDefinition, FormDefinitionError, parse_form_definition
 
@@ -63,9 +64,7 @@ def deploy(
     stored = {**loaded.sources, **form_sources}
     content_hash = package_hash(stored)
     existing = session.scalars(
-        select(ProcessDefinition).where(
-            ProcessDefinition.key == loaded.process_key, ProcessDefinition.content_hash == content_hash
-        )
+        select(ProcessDefinition).where(ProcessDefinition.key == loaded.process_key, ProcessDefinition.content_hash == content_hash)
     ).first()
     if existing is not None:
         return Deployment(existing, created=False)
@@ -95,9 +94,7 @@ def is_form_file(name: str) -> bool:
     return PurePosixPath(name).suffix.lower() == ".json"
 
 
-def _package_forms(
-    form_files: Mapping[str, bytes], problems: list[DeployProblem]
-) -> tuple[dict[str, FormDefinition], dict[str, bytes]]:
+def _package_forms(form_files: Mapping[str, bytes], problems: list[DeployProblem]) -> tuple[dict[str, FormDefinition], dict[str, bytes]]:
     forms: dict[str, FormDefinition] = {}
     sources: dict[str, bytes] = {}
     for name, data in sorted(form_files.items()):
@@ -129,9 +126,7 @@ def _store_new_version(
     clock: Clock,
     actor_id: int | None,
 ) -> ProcessDefinition:
-    latest = session.scalar(
-        select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == loaded.process_key)
-    )
+    latest = session.scalar(select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == loaded.process_key))
     definition = ProcessDefinition(
         key=loaded.process_key,
         version=(latest or 0) + 1,
@@ -171,10 +166,7 @@ def deploy_package_folders(
     actor_id: int | None = None,
 ) -> list[Deployment]:
     """Deploy each process package folder: its BPMN file with the folder's DMN files and forms."""
-    return [
-        deploy(session, package_files(folder), clock=clock, actor_id=actor_id, extensions=extensions)
-        for folder in folders
-    ]
+    return [deploy(session, package_files(folder), clock=clock, actor_id=actor_id, extensions=extensions) for folder in folders]
 
 
 def package_files(folder: Path) -> dict[str, bytes]:
@@ -197,13 +189,11 @@ def main_model_file(definition: ProcessDefinition) -> ProcessDefinitionFile:
 
 def latest_versions(session: Session) -> list[ProcessDefinition]:
     """The newest version of every deployed process, by key."""
-    newest = (
-        select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
-        .group_by(ProcessDefinition.key)
-        .subquery()
+    newest = select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version")).group_by(ProcessDefinition.key).subquery()
+    return list(
+        session.scalars(
+            select(ProcessDefinition)
+            .join(newest, (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.version))
+            .order_by(ProcessDefinition.key)
+        )
     )
-    return list(session.scalars(
-        select(ProcessDefinition)
-        .join(newest, (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.version))
-        .order_by(ProcessDefinition.key)
-    ))

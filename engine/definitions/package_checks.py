@@ -5,6 +5,7 @@
 - every service task calls an operation a process package provides, every guard exists;
 - every script and condition compiles under the sandbox's policy.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
@@ -14,21 +15,19 @@ from SpiffWorkflow.specs.base import TaskSpec
 
 from engine.bpmn.loading import LoadedProcess
 from engine.calendar import DueRuleInvalid
-from engine.procedures.due_rule_text import check_due_rule_text
+from engine.errors import DeployProblem
+from engine.instances.inbox_projection import lane_role
 from engine.instances.start_limits import PERIODS
+from engine.procedures.due_rule_text import check_due_rule_text
 from engine.procedures.extensions import ProcessExtensions
 from engine.procedures.step_guards import guard_names
-from engine.errors import DeployProblem
 from engine.scripting.sandbox import check_script
-from engine.instances.inbox_projection import lane_role
 from forms import FormDefinition
 
 CANDIDATE_ORGANIZATION_SCOPES = frozenset({"instance", "parent", "party_committee"})
 
 
-def package_problems(
-    loaded: LoadedProcess, forms: Mapping[str, FormDefinition], extensions: ProcessExtensions
-) -> list[DeployProblem]:
+def package_problems(loaded: LoadedProcess, forms: Mapping[str, FormDefinition], extensions: ProcessExtensions) -> list[DeployProblem]:
     problems: list[DeployProblem] = []
     for process in (loaded.spec, *loaded.subprocess_specs.values()):
         file = getattr(process, "file", None)
@@ -55,14 +54,18 @@ def _task_problems(
     operation = getattr(task_spec, "operation_name", None)
     if operation is not None and operation not in extensions.service_calls:
         yield DeployProblem(
-            "unknown_service", f"引擎没有名为 {operation} 的服务 (no service task operation named {operation!r})",
-            file, task_spec.name,
+            "unknown_service",
+            f"引擎没有名为 {operation} 的服务 (no service task operation named {operation!r})",
+            file,
+            task_spec.name,
         )
     period = _properties(task_spec).get("once_per")
     if period is not None and period not in PERIODS:
         yield DeployProblem(
-            "bad_property", f"once_per 只能是 {sorted(PERIODS)} (once_per must be one of {sorted(PERIODS)}, got {period!r})",
-            file, task_spec.name,
+            "bad_property",
+            f"once_per 只能是 {sorted(PERIODS)} (once_per must be one of {sorted(PERIODS)}, got {period!r})",
+            file,
+            task_spec.name,
         )
     yield from _script_problems(file, task_spec)
 
@@ -81,7 +84,8 @@ def _user_task_problems(
         yield DeployProblem(
             "bad_property",
             f"candidate_organization 只能是 {sorted(CANDIDATE_ORGANIZATION_SCOPES)} (got {scope!r})",
-            file, element_id,
+            file,
+            element_id,
         )
     priority = properties.get("priority")
     if priority is not None and not priority.strip().lstrip("-").isdigit():
@@ -98,9 +102,7 @@ def _user_task_problems(
         yield DeployProblem("missing_form", f"找不到表单 (no form named {form_key!r})", file, element_id)
 
 
-def _step_problems(
-    file: str | None, element_id: str, properties: dict[str, str], extensions: ProcessExtensions
-) -> Iterator[DeployProblem]:
+def _step_problems(file: str | None, element_id: str, properties: dict[str, str], extensions: ProcessExtensions) -> Iterator[DeployProblem]:
     """The procedural properties of engine/procedures/step_guards.py: a numbered step, an earliest date, named guards."""
     step = properties.get("step")
     if step is not None and not step.isdigit():
@@ -115,13 +117,13 @@ def _step_problems(
         renamed = extensions.former_guard_names.get(name)
         if renamed is not None:
             yield DeployProblem(
-                "unknown_guard", f"办理检查 {name} 已更名为 {renamed} (the step guard {name!r} is now called {renamed!r})",
-                file, element_id,
+                "unknown_guard",
+                f"办理检查 {name} 已更名为 {renamed} (the step guard {name!r} is now called {renamed!r})",
+                file,
+                element_id,
             )
         elif name not in extensions.step_guards:
-            yield DeployProblem(
-                "unknown_guard", f"没有名为 {name} 的办理检查 (no step guard named {name!r})", file, element_id
-            )
+            yield DeployProblem("unknown_guard", f"没有名为 {name} 的办理检查 (no step guard named {name!r})", file, element_id)
 
 
 def _script_problems(file: str | None, task_spec: TaskSpec) -> Iterator[DeployProblem]:

@@ -1,4 +1,5 @@
 """Parsed specs and forms, by definition id, kept in memory: a deployed version never changes."""
+
 from __future__ import annotations
 
 import threading
@@ -10,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from engine.definitions.deployment import forms_of
 from engine.errors import NotFound
-from engine.models import ProcessDefinition
 from engine.instances.serialization import SpecBundle, spec_from_json
+from engine.models import ProcessDefinition
 from forms import FormDefinition
 
 V = TypeVar("V")

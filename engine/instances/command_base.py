@@ -1,21 +1,25 @@
 """What every instance command shares: one transaction, the instance row lock and optimistic
 version, restoring and saving the workflow state, and the audit entries chained at commit."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, NamedTuple, TypeVar
 
+from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
 from engine.audit import AuditEntry, append_events
 from engine.clock import Clock
-from engine.timers.doorbell import Doorbell
+from engine.definitions.spec_cache import SpecCache
 from engine.errors import Conflict, EngineError, InvalidCommand, NotFound
+from engine.instances.inbox_projection import open_rows
+from engine.instances.row_writes import insert_rows, write_changed
+from engine.instances.serialization import SERIALIZER_VERSION, state_from_json, state_to_json
 from engine.models import (
     ACTIVE_STATUSES,
     InstanceStatus,
@@ -25,11 +29,8 @@ from engine.models import (
     Timer,
     UserTask,
 )
-from engine.instances.row_writes import insert_rows, write_changed
-from engine.instances.serialization import SERIALIZER_VERSION, state_from_json, state_to_json
-from engine.definitions.spec_cache import SpecCache
+from engine.timers.doorbell import Doorbell
 from engine.timers.spiff_clock import running_on
-from engine.instances.inbox_projection import open_rows
 
 T = TypeVar("T")
 
@@ -45,10 +46,7 @@ class DefinitionHeader(NamedTuple):
 # Built once: a statement built per command costs more than running it.
 _TASK_OWNER = select(UserTask.instance_id).where(UserTask.id == bindparam("task_id")).scalar_subquery()
 _LOCK_TASK_INSTANCE = (
-    select(ProcessInstance)
-    .where(ProcessInstance.id == _TASK_OWNER)
-    .with_for_update()
-    .execution_options(populate_existing=True)
+    select(ProcessInstance).where(ProcessInstance.id == _TASK_OWNER).with_for_update().execution_options(populate_existing=True)
 )
 _LOCK_INSTANCE = (
     select(ProcessInstance)
@@ -59,12 +57,8 @@ _LOCK_INSTANCE = (
 # Which version to start: only its id, key and number (the parsed spec comes from the spec cache).
 _DEFINITIONS = ProcessDefinition.__table__
 _DEFINITION_HEADER = select(_DEFINITIONS.c.id, _DEFINITIONS.c.key, _DEFINITIONS.c.version)
-_LATEST_DEFINITION = (
-    _DEFINITION_HEADER.where(_DEFINITIONS.c.key == bindparam("key")).order_by(_DEFINITIONS.c.version.desc()).limit(1)
-)
-_DEFINITION_VERSION = _DEFINITION_HEADER.where(
-    _DEFINITIONS.c.key == bindparam("key"), _DEFINITIONS.c.version == bindparam("version")
-)
+_LATEST_DEFINITION = _DEFINITION_HEADER.where(_DEFINITIONS.c.key == bindparam("key")).order_by(_DEFINITIONS.c.version.desc()).limit(1)
+_DEFINITION_VERSION = _DEFINITION_HEADER.where(_DEFINITIONS.c.key == bindparam("key"), _DEFINITIONS.c.version == bindparam("version"))
 # The rows every command writes; anything else goes through the unit of work.
 _OWN_ROWS = (ProcessInstance, UserTask)
 
@@ -142,8 +136,7 @@ class CommandBase:
     def _check_version(self, instance: ProcessInstance, expected_version: int | None) -> None:
         if expected_version is not None and instance.version != expected_version:
             raise Conflict(
-                f"流程实例已被他人更新，请刷新后重试 (instance is at version {instance.version}, "
-                f"not {expected_version}; reload and retry)"
+                f"流程实例已被他人更新，请刷新后重试 (instance is at version {instance.version}, not {expected_version}; reload and retry)"
             )
 
     def _active_instance(self, instance_id: int, expected_version: int | None) -> ProcessInstance:
@@ -219,4 +212,3 @@ _STATUS_ZH = {
 def _is_lock_conflict(error: IntegrityError | OperationalError) -> bool:
     text = str(error.orig).lower()
     return "database is locked" in text or "could not serialize" in text or "deadlock" in text
-

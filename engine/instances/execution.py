@@ -6,6 +6,7 @@ Two failure modes are caught here and turned into incidents instead of silent da
   loop makes the open tasks invisible and the workflow reports itself complete without ever
   reaching an end event.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -8,15 +8,16 @@ What a user task row says comes from the BPMN:
 - `priority`, `form_key` and `due_rule` properties, copied as they are;
 - assignee: the person id in the task-data variable the `assignee` property names, if any.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task, TaskState
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from engine.models import (
     ROLE_TITLES_ZH,

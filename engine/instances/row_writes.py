@@ -4,6 +4,7 @@ On the command path the ORM unit of work costs several times the statements it e
 helpers emit the same INSERTs and UPDATEs (the instance's optimistic version check included) and
 then leave the objects as a flush would: persistent, with no pending changes.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -99,8 +100,7 @@ def _update(session: Session, state: InstanceState[Any]) -> None:
 @cache
 def _insert_statement(mapper: Mapper[Any]) -> tuple[Insert, tuple[_Column, ...]]:
     columns = tuple(
-        (attribute.key, attribute.columns[0].key, _scalar_default(attribute.columns[0].default))
-        for attribute in mapper.column_attrs
+        (attribute.key, attribute.columns[0].key, _scalar_default(attribute.columns[0].default)) for attribute in mapper.column_attrs
     )
     return insert(_table(mapper)), columns
 

@@ -4,6 +4,7 @@ A spec is serialized once per deployed version; an instance stores only its own 
 data, events) and is rebuilt against the cached spec object. Task data may hold `Decimal` and
 `date` values (money, statutory dates); they round-trip as tagged objects.
 """
+
 from __future__ import annotations
 
 import json

@@ -4,6 +4,7 @@ A command loads the instance, checks its version, acts on the restored workflow,
 writes the new state, re-projects the open user tasks, appends audit events and commits. Anything
 that goes wrong before the commit rolls everything back; a stale version is a `Conflict`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -11,19 +12,23 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from engine.audit import AuditEntry, jsonable
-from engine.calendar.due_rules import to_beijing_date
 from engine.calendar import WorkCalendar
+from engine.calendar.due_rules import to_beijing_date
 from engine.clock import SYSTEM_CLOCK, Clock
-from engine.instances.command_base import CommandBase
-from engine.timers.doorbell import SILENT_DOORBELL, Doorbell
+from engine.definitions.spec_cache import DEFAULT_SPEC_CACHE, SpecCache
 from engine.errors import Conflict, InvalidCommand, NotFound, SubmissionRejected
+from engine.instances.command_base import CommandBase
 from engine.instances.execution import DEFAULT_STEP_BUDGET, IncidentReport, advance, final_end_event
+from engine.instances.inbox_projection import CandidateResolver, cancel_rows, project_tasks
+from engine.instances.row_writes import insert_row
+from engine.instances.serialization import SERIALIZER_VERSION
+from engine.instances.start_limits import earlier_instance, start_period
 from engine.models import (
     Incident,
     InstanceStatus,
@@ -37,19 +42,15 @@ from engine.models import (
     TimerState,
     UserTask,
 )
-from engine.instances.serialization import SERIALIZER_VERSION
 from engine.procedures.extensions import NO_EXTENSIONS, ProcessExtensions
-from engine.procedures.service_calls import ServiceCall, dispatching_script_engine
-from engine.timers.sla import cancel_sla, fire_sla_timer, schedule_sla
-from engine.definitions.spec_cache import DEFAULT_SPEC_CACHE, SpecCache
-from engine.instances.inbox_projection import CandidateResolver, cancel_rows, project_tasks
-from engine.timers.firing import FireOutcome, lock_timer
 from engine.procedures.rule_set_choice import choose_version, declared_rule_set
-from engine.instances.start_limits import earlier_instance, start_period
+from engine.procedures.service_calls import ServiceCall, dispatching_script_engine
 from engine.procedures.step_guards import StepContext, check_step
-from engine.timers.start_events import mark_start_timers_fired, next_occurrence, start_row, start_timers, target_organizations
+from engine.timers.doorbell import SILENT_DOORBELL, Doorbell
+from engine.timers.firing import FireOutcome, lock_timer
 from engine.timers.projection import cancel_all, project_bpmn_timers
-from engine.instances.row_writes import insert_row
+from engine.timers.sla import cancel_sla, fire_sla_timer, schedule_sla
+from engine.timers.start_events import mark_start_timers_fired, next_occurrence, start_row, start_timers, target_organizations
 from forms import SubmissionInvalid, validate_submission
 
 _ORGANIZATION_EXISTS = select(Organization.__table__.c.id).where(Organization.__table__.c.id == bindparam("id"))
@@ -94,9 +95,7 @@ class InstanceService(CommandBase):
         actor_id: int | None = None,
         version: int | None = None,
     ) -> ProcessInstance:
-        return self._transaction(
-            lambda: self._start(process_key, organization_id, business_key, dict(data or {}), actor_id, version)
-        )
+        return self._transaction(lambda: self._start(process_key, organization_id, business_key, dict(data or {}), actor_id, version))
 
     def complete_task(
         self, task_id: str, data: Mapping[str, Any], *, actor_id: int | None, expected_version: int | None = None
@@ -109,12 +108,8 @@ class InstanceService(CommandBase):
     def unclaim(self, task_id: str, *, actor_id: int, expected_version: int | None = None) -> UserTask:
         return self._transaction(lambda: self._assign(task_id, None, actor_id, "task.unclaimed", expected_version))
 
-    def delegate(
-        self, task_id: str, to_person_id: int, *, actor_id: int, expected_version: int | None = None
-    ) -> UserTask:
-        return self._transaction(
-            lambda: self._assign(task_id, to_person_id, actor_id, "task.delegated", expected_version)
-        )
+    def delegate(self, task_id: str, to_person_id: int, *, actor_id: int, expected_version: int | None = None) -> UserTask:
+        return self._transaction(lambda: self._assign(task_id, to_person_id, actor_id, "task.delegated", expected_version))
 
     def cancel(
         self, instance_id: int, *, actor_id: int | None, reason: str | None = None, expected_version: int | None = None
@@ -122,14 +117,10 @@ class InstanceService(CommandBase):
         return self._transaction(lambda: self._cancel(instance_id, actor_id, reason, expected_version))
 
     def suspend(self, instance_id: int, *, actor_id: int | None, expected_version: int | None = None) -> ProcessInstance:
-        return self._transaction(
-            lambda: self._set_suspended(instance_id, True, actor_id, expected_version)
-        )
+        return self._transaction(lambda: self._set_suspended(instance_id, True, actor_id, expected_version))
 
     def resume(self, instance_id: int, *, actor_id: int | None, expected_version: int | None = None) -> ProcessInstance:
-        return self._transaction(
-            lambda: self._set_suspended(instance_id, False, actor_id, expected_version)
-        )
+        return self._transaction(lambda: self._set_suspended(instance_id, False, actor_id, expected_version))
 
     def fire_timer(self, timer_id: int) -> FireOutcome:
         """Fire a due timer once: a BPMN timer event moves its workflow on; an SLA row reminds or escalates."""
@@ -199,9 +190,7 @@ class InstanceService(CommandBase):
             raise _no_organization(organization_id)
         return organization
 
-    def _complete(
-        self, task_id: str, data: dict[str, Any], actor_id: int | None, expected_version: int | None
-    ) -> ProcessInstance:
+    def _complete(self, task_id: str, data: dict[str, Any], actor_id: int | None, expected_version: int | None) -> ProcessInstance:
         row, instance = self._locked_task(task_id, expected_version)
         if row.assignee_id is not None and actor_id is not None and row.assignee_id != actor_id:
             raise Conflict("该任务已由他人认领 (this task is claimed by someone else)")
@@ -242,14 +231,21 @@ class InstanceService(CommandBase):
         if not ("step" in properties or "earliest" in properties or "guards" in properties):
             return data
         context = StepContext(
-            self.session, self.clock, instance, actor_id, row.id, row.element_id, row.name or row.element_id,
-            properties, task.data, data, self.extensions.rule_sets,
+            self.session,
+            self.clock,
+            instance,
+            actor_id,
+            row.id,
+            row.element_id,
+            row.name or row.element_id,
+            properties,
+            task.data,
+            data,
+            self.extensions.rule_sets,
         )
         return check_step(context, self.extensions.step_guard)
 
-    def _assign(
-        self, task_id: str, assignee_id: int | None, actor_id: int, event_type: str, expected_version: int | None
-    ) -> UserTask:
+    def _assign(self, task_id: str, assignee_id: int | None, actor_id: int, event_type: str, expected_version: int | None) -> UserTask:
         row, instance = self._locked_task(task_id, expected_version)
         if assignee_id is not None and self.session.get(Person, assignee_id) is None:
             raise NotFound(f"人员不存在 (person {assignee_id} not found)")
@@ -295,7 +291,10 @@ class InstanceService(CommandBase):
         timer.state, timer.fired_at = TimerState.FIRED, now
         self.session.flush()  # the re-projection below must see this occurrence as fired
         self._audit(
-            "timer.fired", instance, None, task_id=timer.task_id,
+            "timer.fired",
+            instance,
+            None,
+            task_id=timer.task_id,
             after={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()},
         )
         workflow.refresh_timers()
@@ -331,17 +330,18 @@ class InstanceService(CommandBase):
             AuditEntry(
                 "timer.fired",
                 after={
-                    "process_key": definition.key, "version": definition.version, "element_id": timer.element_id,
-                    "started_instances": started, "skipped_organizations": skipped,
+                    "process_key": definition.key,
+                    "version": definition.version,
+                    "element_id": timer.element_id,
+                    "started_instances": started,
+                    "skipped_organizations": skipped,
                     "next_due_at": following.isoformat() if following else None,
                 },
             )
         )
         return FireOutcome.FIRED
 
-    def _earlier_start(
-        self, process_key: str, organization_id: int, business_key: str, period: str | None, now: datetime
-    ) -> int | None:
+    def _earlier_start(self, process_key: str, organization_id: int, business_key: str, period: str | None, now: datetime) -> int | None:
         """The organisation's instance that makes this occurrence's start for it redundant: one with
         the occurrence's business key, or one within the `once_per` period."""
         same_occurrence = self.session.scalar(
@@ -356,9 +356,7 @@ class InstanceService(CommandBase):
         earlier = earlier_instance(self.session, process_key, organization_id, period, now)
         return None if earlier is None else earlier.instance_id
 
-    def _cancel(
-        self, instance_id: int, actor_id: int | None, reason: str | None, expected_version: int | None
-    ) -> ProcessInstance:
+    def _cancel(self, instance_id: int, actor_id: int | None, reason: str | None, expected_version: int | None) -> ProcessInstance:
         instance = self._active_instance(instance_id, expected_version)
         workflow = self._restore(instance)
         workflow.cancel()
@@ -374,9 +372,7 @@ class InstanceService(CommandBase):
         self._audit("instance.cancelled", instance, actor_id, before=before, after={"status": "cancelled", "reason": reason})
         return instance
 
-    def _set_suspended(
-        self, instance_id: int, suspend: bool, actor_id: int | None, expected_version: int | None
-    ) -> ProcessInstance:
+    def _set_suspended(self, instance_id: int, suspend: bool, actor_id: int | None, expected_version: int | None) -> ProcessInstance:
         instance = self._load_instance(instance_id, expected_version)
         wanted_from = InstanceStatus.RUNNING if suspend else InstanceStatus.SUSPENDED
         if instance.status != wanted_from:
@@ -429,7 +425,10 @@ class InstanceService(CommandBase):
         for timer in timers.scheduled:
             self._ring_after_commit.append(timer)
             self._audit(
-                "timer.scheduled", instance, actor_id, task_id=timer.task_id,
+                "timer.scheduled",
+                instance,
+                actor_id,
+                task_id=timer.task_id,
                 after={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()},
             )
         for timer in timers.cancelled:
@@ -440,9 +439,7 @@ class InstanceService(CommandBase):
             instance.status = InstanceStatus.COMPLETED
             instance.ended_at = now
             instance.end_event_id = final_end_event(workflow)
-            self._audit(
-                "instance.completed", instance, actor_id, after={"status": "completed", "end_event_id": instance.end_event_id}
-            )
+            self._audit("instance.completed", instance, actor_id, after={"status": "completed", "end_event_id": instance.end_event_id})
 
     def _call_service(self, name: str, params: Mapping[str, Any], task_data: Mapping[str, Any]) -> dict[str, Any]:
         """A service task's operation, run inside the current command's transaction."""
@@ -466,7 +463,11 @@ class InstanceService(CommandBase):
         """Start another process inside this command (a service task opening a follow-up case): its
         rows, audit events and timers join this command's, and commit or roll back with it."""
         nested = InstanceService(
-            self.session, clock=self.clock, specs=self.specs, step_budget=self.step_budget, doorbell=self.doorbell,
+            self.session,
+            clock=self.clock,
+            specs=self.specs,
+            step_budget=self.step_budget,
+            doorbell=self.doorbell,
             extensions=self.extensions,
         )
         started = nested._start(process_key, organization_id, business_key, dict(data), actor_id, None)

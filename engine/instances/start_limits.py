@@ -6,15 +6,16 @@
 民主评议党员 is held once a year (党支部一般每年开展1次): a branch that started this year's appraisal by
 hand is skipped by the October timer, and a second start by hand is refused, naming the first.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
 
 from engine.calendar.due_rules import CHINA_UTC_OFFSET, to_beijing_date
 from engine.errors import Conflict, InvalidCommand
@@ -26,9 +27,7 @@ _ORGANIZATIONS = Organization.__table__
 # A write that changes nothing, not SELECT ... FOR UPDATE: SQLite has no row locks and its driver
 # opens the transaction only at the first write, so only a write makes a second start wait for the
 # first one's commit there. On PostgreSQL it is the same row lock.
-_LOCK_ORGANIZATION = (
-    update(_ORGANIZATIONS).where(_ORGANIZATIONS.c.id == bindparam("organization_id")).values(name=_ORGANIZATIONS.c.name)
-)
+_LOCK_ORGANIZATION = update(_ORGANIZATIONS).where(_ORGANIZATIONS.c.id == bindparam("organization_id")).values(name=_ORGANIZATIONS.c.name)
 _EARLIER_IN_PERIOD = (
     select(ProcessInstance.id)
     .where(
@@ -68,9 +67,7 @@ def start_period(spec: BpmnProcessSpec) -> str | None:
     return None
 
 
-def earlier_instance(
-    session: Session, process_key: str, organization_id: int, period: str, now: datetime
-) -> EarlierInstance | None:
+def earlier_instance(session: Session, process_key: str, organization_id: int, period: str, now: datetime) -> EarlierInstance | None:
     """The organisation's instance of this process in the period of `now`, locking the organisation
     row first so that two starts for it queue and the second sees the first."""
     if period not in PERIODS:  # deploy refuses it; a version stored before that check could have one
@@ -93,4 +90,3 @@ def earlier_instance(
 def _start_of_china_year(year: int) -> datetime:
     """00:00 on 1 January in Beijing, as naive UTC (16:00 on 31 December)."""
     return datetime(year, 1, 1) - CHINA_UTC_OFFSET
-

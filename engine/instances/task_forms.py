@@ -2,6 +2,7 @@
 the instance runs on, and the values of its read-only fields (the draft's title a reviewer checks,
 the applicant's name) taken from the task's data. Only the fields the form declares leave the
 workflow, so a form never shows more of the instance data than its author chose."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,10 +12,10 @@ from uuid import UUID
 from sqlalchemy.orm import Session
 
 from engine.audit import jsonable
-from engine.errors import NotFound
-from engine.models import ProcessInstance, TaskStatus, UserTask
-from engine.instances.serialization import state_from_json
 from engine.definitions.spec_cache import SpecCache
+from engine.errors import NotFound
+from engine.instances.serialization import state_from_json
+from engine.models import ProcessInstance, TaskStatus, UserTask
 from forms import FormDefinition
 
 

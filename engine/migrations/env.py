@@ -1,4 +1,5 @@
 """Alembic environment: runs against the connection handed in by engine.schema, or sqlalchemy.url."""
+
 from alembic import context
 from sqlalchemy import Connection, engine_from_config, pool
 
@@ -14,9 +15,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    connectable = engine_from_config(
-        config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool
-    )
+    connectable = engine_from_config(config.get_section(config.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool)
     with connectable.connect() as connection:
         _run(connection)
 

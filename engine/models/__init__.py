@@ -1,10 +1,10 @@
 """Every table of the engine; importing this module registers them all on `Base.metadata`."""
+
 from engine.models.account import ApiToken, FailedLogin
 from engine.models.appraisal import AppraisalBallot, AppraisalTally, BallotReceipt, BallotStatus
 from engine.models.audit import AuditChainHead, AuditEvent
 from engine.models.calendar_day import CalendarDay, CalendarYear, DayKind, DaySource
 from engine.models.disclosure import Disclosure, DisclosureOpinion, DisclosureScope, DisclosureStatus
-from engine.models.process_definition import ProcessDefinition, ProcessDefinitionFile
 from engine.models.instance import ACTIVE_STATUSES, Incident, InstanceStatus, ProcessInstance
 from engine.models.organization import (
     ALLOWED_PARENT_KINDS,
@@ -15,6 +15,7 @@ from engine.models.organization import (
     Role,
     RoleAssignment,
 )
+from engine.models.process_definition import ProcessDefinition, ProcessDefinitionFile
 from engine.models.standing import MEMBERSHIP_TITLES_ZH, MembershipStatus, PartyStanding, StepRecord
 from engine.models.task import TaskStatus, UserTask
 from engine.models.timer import Notification, Timer, TimerKind, TimerState

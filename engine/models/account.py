@@ -1,4 +1,5 @@
 """API tokens: only a hash of each token is stored, so a database leak yields no usable token."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -3,6 +3,7 @@
 No row ties a voter to a grade: the tallies carry no voter and no time (they are created at zero
 when the ballot opens and only ever incremented), the receipts carry no grade and no time.
 """
+
 from __future__ import annotations
 
 import enum
@@ -49,4 +50,3 @@ class BallotReceipt(Base):
 
     instance_id: Mapped[int] = mapped_column(ForeignKey("appraisal_ballots.instance_id"), primary_key=True)
     voter_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
-

@@ -1,4 +1,5 @@
 """The working-day calendar: one row per date, and which years have a complete (published) schedule."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,7 +22,6 @@ class DaySource(enum.StrEnum):
     CHINESECALENDAR = "chinesecalendar"  # the package's copy of the 国务院办公厅 notice
     ADMIN = "admin"  # an administrator's override; seeding never touches it
     RULE = "rule"  # Mon–Fri filler for a year an administrator published by hand
-
 
 
 class CalendarDay(Base):

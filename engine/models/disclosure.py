@@ -1,4 +1,5 @@
 """Published disclosures (党务公开) and the opinions left on them during the feedback window."""
+
 from __future__ import annotations
 
 import enum
@@ -21,7 +22,6 @@ class DisclosureStatus(enum.StrEnum):
     PUBLISHED = "published"
     UNDER_REVIEW = "under_review"  # taken down after an objection, back in review
     ARCHIVED = "archived"
-
 
 
 class Disclosure(Base):

@@ -1,4 +1,5 @@
 """Running and finished process instances, and the incidents that stop them."""
+
 from __future__ import annotations
 
 import enum

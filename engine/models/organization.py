@@ -1,4 +1,5 @@
 """Organisations (党委 → 党总支 → 党支部 → 党小组), people, and the roles people hold in them."""
+
 from __future__ import annotations
 
 import enum
@@ -54,9 +55,7 @@ class Organization(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[OrganizationKind] = mapped_column(
-        string_enum(OrganizationKind)
-    )
+    kind: Mapped[OrganizationKind] = mapped_column(string_enum(OrganizationKind))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # The regulation version the organisation chose per rule set, e.g. {"member_development": "2014"};
@@ -100,9 +99,7 @@ class RoleAssignment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
-    role: Mapped[Role] = mapped_column(
-        string_enum(Role)
-    )
+    role: Mapped[Role] = mapped_column(string_enum(Role))
 
     person: Mapped[Person] = relationship(back_populates="roles")
     organization: Mapped[Organization] = relationship()

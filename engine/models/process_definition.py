@@ -1,4 +1,5 @@
 """Deployed process definitions: one row per (process key, version), the parsed spec stored once."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -26,9 +27,7 @@ class ProcessDefinition(Base):
     deployed_at: Mapped[datetime] = mapped_column(DateTime)
     deployed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
-    files: Mapped[list[ProcessDefinitionFile]] = relationship(
-        back_populates="definition", order_by="ProcessDefinitionFile.filename"
-    )
+    files: Mapped[list[ProcessDefinitionFile]] = relationship(back_populates="definition", order_by="ProcessDefinitionFile.filename")
 
 
 class ProcessDefinitionFile(Base):

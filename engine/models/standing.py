@@ -4,6 +4,7 @@ A standing row exists for every member and former member the engine knows: proba
 under 留党察看 or not, and barred from re-entry for five years after 劝退 or 除名. The sponsors of an
 applicant, the voters of a branch meeting and the members of an appraisal are read from it.
 """
+
 from __future__ import annotations
 
 import enum

@@ -2,6 +2,7 @@
 
 Inbox queries read only this table; they never deserialize a workflow.
 """
+
 from __future__ import annotations
 
 import enum
@@ -45,9 +46,7 @@ class UserTask(Base):
     # Offered higher up once overdue (the escalation the process declares), besides the candidate.
     escalated_role: Mapped[str | None] = mapped_column(String(32))
     escalated_organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
-    status: Mapped[TaskStatus] = mapped_column(
-        string_enum(TaskStatus, 16)
-    )
+    status: Mapped[TaskStatus] = mapped_column(string_enum(TaskStatus, 16))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     completed_at: Mapped[datetime | None] = mapped_column(DateTime)
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))

@@ -4,6 +4,7 @@ The database is the truth: a row is written in the transaction that creates the 
 fired at most once (its state moves from pending to fired under a row lock). Redis only rings the
 bell at the due time; losing Redis loses no row.
 """
+
 from __future__ import annotations
 
 import enum
@@ -26,7 +27,6 @@ class TimerState(enum.StrEnum):
     PENDING = "pending"
     FIRED = "fired"
     CANCELLED = "cancelled"
-
 
 
 class Timer(Base):

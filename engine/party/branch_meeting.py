@@ -9,6 +9,7 @@ Rules (《发展党员工作细则》§20–21, 党章 §7; docs/DOMAIN.md §2.1
   written opinions absent voting members handed in before the meeting;
 - several candidates are voted one by one: one tally each.
 """
+
 from __future__ import annotations
 
 import enum
@@ -129,9 +130,7 @@ def _check_written_opinions(voters: set[int], in_room: set[int], written: Mappin
             raise VoteInvalid(f"{person_id} 已到会，不能同时提交书面意见 (a present member cannot also vote in writing)", "written")
 
 
-def _result(
-    candidate: int, tally: Tally, voters: set[int], in_room: set[int], written: Mapping[int, Ballot]
-) -> CandidateResult:
+def _result(candidate: int, tally: Tally, voters: set[int], in_room: set[int], written: Mapping[int, Ballot]) -> CandidateResult:
     if min(tally.yes, tally.no, tally.abstain) < 0:
         raise VoteInvalid("票数不能为负 (vote counts cannot be negative)")
     if tally.total != len(in_room):
@@ -143,15 +142,20 @@ def _result(
     yes_votes = tally.yes + sum(1 for ballot in written.values() if ballot == Ballot.YES)
     quorate = present * 2 > should_attend
     carried = quorate and yes_votes * 2 > should_attend
-    return CandidateResult(candidate, should_attend, present, yes_votes, quorate, carried,
-                           _explain(should_attend, present, yes_votes, quorate, carried))
+    return CandidateResult(
+        candidate, should_attend, present, yes_votes, quorate, carried, _explain(should_attend, present, yes_votes, quorate, carried)
+    )
 
 
 def _explain(should_attend: int, present: int, yes_votes: int, quorate: bool, carried: bool) -> str:
     if not quorate:
-        return (f"应到会 {should_attend} 人，实到 {present} 人，未超过半数，会议不能作出决定 "
-                f"({present} of {should_attend} present: no quorum, the meeting cannot decide)")
+        return (
+            f"应到会 {should_attend} 人，实到 {present} 人，未超过半数，会议不能作出决定 "
+            f"({present} of {should_attend} present: no quorum, the meeting cannot decide)"
+        )
     verdict = "通过" if carried else "未通过"
-    return (f"应到会 {should_attend} 人，实到 {present} 人，赞成 {yes_votes} 票（含书面意见），"
-            f"{'超过' if carried else '未超过'}应到会人数的半数，{verdict} "
-            f"({yes_votes} in favour of {should_attend} entitled: {'carried' if carried else 'not carried'})")
+    return (
+        f"应到会 {should_attend} 人，实到 {present} 人，赞成 {yes_votes} 票（含书面意见），"
+        f"{'超过' if carried else '未超过'}应到会人数的半数，{verdict} "
+        f"({yes_votes} in favour of {should_attend} entitled: {'carried' if carried else 'not carried'})"
+    )

@@ -1,6 +1,7 @@
 """The 支部大会 vote as a step guard (`party.branch_vote`): quorum and majority computed from the
 meeting record against the branch's members with a vote on the day, for every process that holds one
 (接收预备党员, 预备党员转正, 组织处置)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -15,8 +16,12 @@ from engine.procedures.step_guards import StepContext, StepRefused
 
 # The form field to point at for each part of a meeting record that can be wrong.
 VOTE_FIELDS = {
-    "tally": "yes", "present": "present_ids", "excluded": "excluded_ids", "exclusions_agreed": "exclusions_agreed",
-    "written": "written_yes_ids", "members": "present_ids",
+    "tally": "yes",
+    "present": "present_ids",
+    "excluded": "excluded_ids",
+    "exclusions_agreed": "exclusions_agreed",
+    "written": "written_yes_ids",
+    "members": "present_ids",
 }
 
 
@@ -54,8 +59,12 @@ def check_branch_vote(context: StepContext) -> None:
     except VoteInvalid as invalid:
         raise StepRefused(VOTE_FIELDS[invalid.part], invalid.message) from None
     context.outputs["vote"] = {
-        "should_attend": result.should_attend, "present": result.present, "yes_votes": result.yes_votes,
-        "quorate": result.quorate, "carried": result.carried, "explanation": result.explanation,
+        "should_attend": result.should_attend,
+        "present": result.present,
+        "yes_votes": result.yes_votes,
+        "quorate": result.quorate,
+        "carried": result.carried,
+        "explanation": result.explanation,
     }
 
 

@@ -2,6 +2,7 @@
 
 Every demo account has the password `demo`; they are refused outside demo mode.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,9 +11,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.people.accounts import hash_password
 from engine.clock import SYSTEM_CLOCK, Clock
 from engine.models import MembershipStatus, Organization, OrganizationKind, PartyStanding, Person, Role
+from engine.people.accounts import hash_password
 from engine.people.organizations import create_organization, create_person, grant_role
 
 DEMO_PASSWORD = "demo"  # noqa: S105  (the demo's published password)
@@ -71,9 +72,14 @@ def seed_demo(session: Session, clock: Clock = SYSTEM_CLOCK) -> DemoOrganization
         for label, role in roles:
             grant_role(session, person.id, getattr(tree, label).id, role, clock=clock)
         if username not in NOT_MEMBERS:
-            session.add(PartyStanding(
-                person_id=person.id, status=MembershipStatus.FULL, full_since=FULL_SINCE,
-                on_probation_discipline_until=UNDER_DISCIPLINE.get(username), updated_at=clock.now(),
-            ))
+            session.add(
+                PartyStanding(
+                    person_id=person.id,
+                    status=MembershipStatus.FULL,
+                    full_since=FULL_SINCE,
+                    on_probation_discipline_until=UNDER_DISCIPLINE.get(username),
+                    updated_at=clock.now(),
+                )
+            )
     session.flush()
     return tree

@@ -1,4 +1,5 @@
 """Passwords (argon2) and bearer tokens (random, stored only as a SHA-256 hash, expiring)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -39,9 +40,7 @@ def authenticate(session: Session, username: str, password: str, *, clock: Clock
     person = session.scalars(select(Person).where(Person.username == username)).first()
     now = clock.now()
     if person is not None and person.locked_until is not None and person.locked_until > now:
-        raise AccountLocked(
-            f"密码错误次数过多，账号已暂时锁定至 {person.locked_until:%H:%M} UTC (too many failed logins; locked for now)"
-        )
+        raise AccountLocked(f"密码错误次数过多，账号已暂时锁定至 {person.locked_until:%H:%M} UTC (too many failed logins; locked for now)")
     stored = person.password_hash if person is not None and person.password_hash else _DUMMY_HASH
     try:
         _HASHER.verify(stored, password)

@@ -1,5 +1,6 @@
 """A person's notifications (reminders, escalations, appraisal results): reading them and marking
 them read. Only the person they are for sees or touches them."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -1,4 +1,5 @@
 """Building the organisation tree and granting roles, with the tree's rules enforced and audited."""
+
 from __future__ import annotations
 
 from sqlalchemy import select
@@ -30,8 +31,7 @@ def create_organization(
     parent = _parent(session, parent_id)
     if parent is not None and parent.kind not in ALLOWED_PARENT_KINDS[kind]:
         raise InvalidCommand(
-            f"{KIND_TITLES_ZH[kind]}不能设在{KIND_TITLES_ZH[parent.kind]}之下 "
-            f"(a {kind.value} cannot sit under a {parent.kind.value})"
+            f"{KIND_TITLES_ZH[kind]}不能设在{KIND_TITLES_ZH[parent.kind]}之下 (a {kind.value} cannot sit under a {parent.kind.value})"
         )
     if parent is None and kind != OrganizationKind.PARTY_COMMITTEE:
         raise InvalidCommand(f"{KIND_TITLES_ZH[kind]}必须有上级组织 (a {kind.value} needs a parent organisation)")
@@ -39,7 +39,11 @@ def create_organization(
     session.add(organization)
     session.flush()
     append_event(
-        session, clock, "organization.created", actor_id=actor_id, organization_id=organization.id,
+        session,
+        clock,
+        "organization.created",
+        actor_id=actor_id,
+        organization_id=organization.id,
         after={"name": name, "kind": kind.value, "parent_id": parent_id},
     )
     return organization
@@ -83,7 +87,11 @@ def grant_role(
     session.add(assignment)
     session.flush()
     append_event(
-        session, clock, "role.granted", actor_id=actor_id, organization_id=organization_id,
+        session,
+        clock,
+        "role.granted",
+        actor_id=actor_id,
+        organization_id=organization_id,
         after={"person_id": person_id, "role": role.value},
     )
     return assignment

@@ -4,6 +4,7 @@ This first version covers the task inbox: a task is offered to a role in an orga
 person is a candidate when they hold that role there. The organisation-scoped policy for every
 resource grows here (one module deciding person × action × resource).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -36,9 +37,7 @@ class Actor:
 
 
 def load_actor(session: Session, person: Person) -> Actor:
-    rows = session.execute(
-        select(RoleAssignment.organization_id, RoleAssignment.role).where(RoleAssignment.person_id == person.id)
-    )
+    rows = session.execute(select(RoleAssignment.organization_id, RoleAssignment.role).where(RoleAssignment.person_id == person.id))
     return Actor(person=person, roles=frozenset((org, str(role)) for org, role in rows))
 
 
@@ -173,11 +172,7 @@ def may_see_instance(session: Session, actor: Actor, instance: ProcessInstance) 
 
 def may_manage_instance(actor: Actor, instance: ProcessInstance) -> bool:
     """Cancel, suspend, resume: whoever started it, the branch's secretary, an administrator."""
-    return (
-        instance.started_by_id == actor.id
-        or actor.holds(Role.ADMIN)
-        or actor.holds(Role.BRANCH_SECRETARY, instance.organization_id)
-    )
+    return instance.started_by_id == actor.id or actor.holds(Role.ADMIN) or actor.holds(Role.BRANCH_SECRETARY, instance.organization_id)
 
 
 def offered_to(actor: Actor) -> ColumnElement[bool]:
@@ -196,6 +191,7 @@ def inbox_of(actor: Actor) -> ColumnElement[bool]:
 
 # Lookups for an actor: the same answer whether a row does not exist or is not theirs to see, so
 # ids leak nothing.
+
 
 def visible_task(session: Session, actor: Actor, task_id: str) -> UserTask:
     task = session.get(UserTask, task_id)

@@ -9,6 +9,7 @@ optionally the task-data date it counts from.
                                           e.g. "2026.05"), cited as
                                           (version, article)
 """
+
 from __future__ import annotations
 
 import re
@@ -35,7 +36,7 @@ def check_due_rule_text(text: str, rule_sets: RuleSetLibrary) -> None:
     """Deploy-time check; raises DueRuleInvalid with a message for the deployer."""
     rule_text, _anchor = _split(text)
     if rule_text.startswith("rule:"):
-        key = rule_text[len("rule:"):].strip()
+        key = rule_text[len("rule:") :].strip()
         if not any(key in rule_set.rules for rule_set in rule_sets.every()):
             raise DueRuleInvalid(f"规则集中没有规则 {key} (no rule named {key!r} in any rule set version)")
         return
@@ -53,7 +54,7 @@ def resolve_due_rule(text: str, data: Mapping[str, Any], rule_sets: RuleSetLibra
             raise DueDataInvalid(
                 f"期限规则 {text!r} 需要任务数据 rule_set 和 rule_set_version (needs the instance's rule set and its version)"
             )
-        rule = rule_sets.load(rule_set, version).rules.get(rule_text[len("rule:"):].strip())
+        rule = rule_sets.load(rule_set, version).rules.get(rule_text[len("rule:") :].strip())
         if rule is None:
             return None
         rule_text, citation = str(rule.value), rule.citation
@@ -78,6 +79,4 @@ def _anchor(text: str, name: str, data: Mapping[str, Any]) -> datetime:
         return to_naive_utc(value)  # a naive datetime is taken as UTC, like every stored timestamp
     if isinstance(value, date):
         return datetime.combine(value, time()) - CHINA_UTC_OFFSET  # midnight in Beijing
-    raise DueDataInvalid(
-        f"期限规则 {text!r} 需要任务数据 {name} 为日期 (due rule {text!r} needs {name} to be a date), got {value!r}"
-    )
+    raise DueDataInvalid(f"期限规则 {text!r} 需要任务数据 {name} 为日期 (due rule {text!r} needs {name} to be a date), got {value!r}")

@@ -4,6 +4,7 @@ Each process package exports a `ProcessExtensions` naming its step guards, servi
 folders; the composition root combines them once (a name defined twice is refused) and hands the
 result to the instance service and the deployment checks. Tests pass small objects of their own.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -15,7 +16,6 @@ from typing import TypeVar
 from engine.procedures.rule_sets import RuleSetLibrary
 from engine.procedures.service_calls import ServiceHandler
 from engine.procedures.step_guards import StepGuard
-
 
 V = TypeVar("V")
 

@@ -4,6 +4,7 @@ A process names its rule set on its start event (`rule_set` property). The versi
 the one the starter asked for, the one the organisation (or the nearest organisation above it)
 chose, or the latest one in force on the day.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -23,9 +24,7 @@ def declared_rule_set(spec: BpmnProcessSpec) -> str | None:
     return None
 
 
-def choose_version(
-    rule_sets: RuleSetLibrary, rule_set: str, organization: Organization, requested: object, day: date
-) -> str:
+def choose_version(rule_sets: RuleSetLibrary, rule_set: str, organization: Organization, requested: object, day: date) -> str:
     versions = rule_sets.versions(rule_set)
     if requested is not None:
         if requested not in versions:

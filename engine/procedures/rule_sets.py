@@ -6,6 +6,7 @@ so every rule is cited as (version, article), never as a bare article. An instan
 set it started under. A value is a due rule, a positive integer, or for a `maximum` a share written
 like "1/3" (of the members, say).
 """
+
 from __future__ import annotations
 
 import json
@@ -22,10 +23,21 @@ from typing import Any
 from engine.calendar import DueRuleInvalid, parse_due_rule, parse_iso_duration
 from engine.errors import NotFound
 
-KINDS = frozenset({
-    "deadline", "hard_limit", "earliest", "window", "cycle", "period", "minimum", "maximum", "minimum_age", "flag",
-    "advisory",
-})
+KINDS = frozenset(
+    {
+        "deadline",
+        "hard_limit",
+        "earliest",
+        "window",
+        "cycle",
+        "period",
+        "minimum",
+        "maximum",
+        "minimum_age",
+        "flag",
+        "advisory",
+    }
+)
 _FRACTION = re.compile(r"(?P<num>[0-9]{1,4})/(?P<den>[0-9]{1,4})")
 TAGS = frozenset({"S", "S-local", "R", "M"})  # seen in a source, local rule, reported, from memory (docs/DOMAIN.md)
 

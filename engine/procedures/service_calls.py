@@ -5,6 +5,7 @@ inside the command's transaction with the session, the instance and the evaluate
 returns a JSON-able dict that lands in the task data under the task's result variable. Operation
 names are checked at deploy time.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,7 +20,6 @@ from engine.clock import Clock
 from engine.models import ProcessInstance
 from engine.procedures.rule_sets import RuleSetLibrary
 from engine.scripting.sandbox import SandboxedScriptEngine
-
 
 # Starts another process in the instance's organisation within the running command's transaction:
 # (process key, data, business key) -> the new instance. Raises NotFound, writing nothing, when that

@@ -18,6 +18,7 @@ A guard refuses with `SubmissionRejected` naming the field at fault, in words a 
 the command then writes nothing. A guard may also return values for the instance data (a vote's
 result, a flag).
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -32,9 +33,9 @@ from engine.audit import jsonable
 from engine.calendar import CalendarUnknown, DueDataInvalid, WorkCalendar
 from engine.calendar.due_rules import to_beijing_date
 from engine.clock import Clock
-from engine.procedures.due_rule_text import resolve_due_rule
 from engine.errors import SubmissionRejected
 from engine.models import ACTIVE_STATUSES, ProcessInstance, StepRecord
+from engine.procedures.due_rule_text import resolve_due_rule
 from engine.procedures.rule_sets import Rule, RuleSetLibrary
 
 STEP_DATE = "step_date"
@@ -163,14 +164,17 @@ def earliest_date(context: StepContext, text: str) -> tuple[date | None, str]:
 
 def has_open_case(session: Session, process_key: str, person_id: int, other_than: int) -> bool:
     """Whether another unfinished case of this process is about this person."""
-    return session.scalar(
-        select(ProcessInstance.id).where(
-            ProcessInstance.process_key == process_key,
-            ProcessInstance.subject_person_id == person_id,
-            ProcessInstance.id != other_than,
-            ProcessInstance.status.in_(ACTIVE_STATUSES),
+    return (
+        session.scalar(
+            select(ProcessInstance.id).where(
+                ProcessInstance.process_key == process_key,
+                ProcessInstance.subject_person_id == person_id,
+                ProcessInstance.id != other_than,
+                ProcessInstance.status.in_(ACTIVE_STATUSES),
+            )
         )
-    ) is not None
+        is not None
+    )
 
 
 def cite(rule: Rule | None) -> str:

@@ -1,5 +1,6 @@
 """Compile-time policy: which Python a BPMN script or expression may contain, and the rewrites that
 put every loop, call, attribute read and size-sensitive operator under a runtime guard."""
+
 from __future__ import annotations
 
 import ast
@@ -27,8 +28,26 @@ COMPILE_CACHE_SIZE = 2048
 # Refused as calls only: a form field may well be called `type` or `input` and read in a condition.
 FORBIDDEN_CALLS = frozenset(
     {
-        "open", "eval", "exec", "compile", "getattr", "setattr", "delattr", "globals", "locals", "vars",
-        "dir", "type", "input", "breakpoint", "help", "memoryview", "object", "super", "print", "exit",
+        "open",
+        "eval",
+        "exec",
+        "compile",
+        "getattr",
+        "setattr",
+        "delattr",
+        "globals",
+        "locals",
+        "vars",
+        "dir",
+        "type",
+        "input",
+        "breakpoint",
+        "help",
+        "memoryview",
+        "object",
+        "super",
+        "print",
+        "exit",
         "quit",
     }
 )
@@ -120,9 +139,7 @@ class SandboxPolicy(RestrictingNodeTransformer):
 
     def check_name(self, node: T_pos_ast, name: str | None, allow_magic_methods: bool = False) -> None:
         if name is not None and name.startswith("_") and name != "_":
-            self.refuse(
-                node, bilingual("脚本不允许使用以下划线开头的名称", "names starting with '_' are not allowed in scripts", name)
-            )
+            self.refuse(node, bilingual("脚本不允许使用以下划线开头的名称", "names starting with '_' are not allowed in scripts", name))
         else:
             super().check_name(node, name, allow_magic_methods)
 
@@ -152,9 +169,7 @@ class SandboxPolicy(RestrictingNodeTransformer):
             return super().visit_Attribute(node)  # type: ignore[return-value]
         self.node_contents_visit(node)  # report inner problems first, in reading order
         if node.attr.startswith("_"):
-            message = bilingual(
-                "脚本不允许访问以下划线开头的属性", "attributes starting with '_' are not allowed in scripts", node.attr
-            )
+            message = bilingual("脚本不允许访问以下划线开头的属性", "attributes starting with '_' are not allowed in scripts", node.attr)
         elif node.attr in ("format", "format_map"):
             message = bilingual("脚本不允许使用 str.format，请改用 f-string", "str.format is not allowed; use an f-string")
         else:

@@ -1,5 +1,6 @@
 """Where a sandboxed script runs: the task data as plain names, as in SpiffWorkflow's
 TaskDataEnvironment, plus the guards, whitelisted builtins and helpers the sandbox provides."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
@@ -9,8 +10,8 @@ from typing import Any
 from SpiffWorkflow.bpmn.script_engine import TaskDataEnvironment
 
 from engine.errors import ScriptRejected
-from engine.scripting.restricted_names import HELPERS, SAFE_BUILTINS, STATIC_GUARDS, deadline_checker
 from engine.scripting.compile_policy import Mode, compile_script
+from engine.scripting.restricted_names import HELPERS, SAFE_BUILTINS, STATIC_GUARDS, deadline_checker
 from engine.scripting.violations import SandboxViolation, bilingual
 
 
@@ -29,9 +30,7 @@ class SandboxEnvironment(TaskDataEnvironment):
         self.time_limit_s = time_limit_s
         self.functions = dict(functions)
 
-    def evaluate(
-        self, expression: str, context: dict[str, Any], external_context: Mapping[str, Any] | None = None
-    ) -> Any:
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: Mapping[str, Any] | None = None) -> Any:
         code = self._compiled(expression, "eval")
         self._prepare_context(context)
         return self._run(code, self._scope(context, external_context or {}))

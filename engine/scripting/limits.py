@@ -5,12 +5,14 @@ minutes or exhaust memory without ever returning to Python code, so no deadline 
 The policy routes these operators, builtins and methods through the checks below, which estimate
 the size of the result before computing it.
 """
+
 from __future__ import annotations
 
 import operator
 import re
 from collections.abc import Callable, Iterable
-from datetime import date, time as time_of_day, timedelta
+from datetime import date, timedelta
+from datetime import time as time_of_day
 from decimal import Decimal
 from typing import Any
 
@@ -24,8 +26,16 @@ MAX_ROUND_DIGITS = 1_000
 
 SIZE_CHECKED_METHODS = frozenset(
     {
-        "ljust", "rjust", "center", "zfill", "expandtabs", "replace", "join", "translate",
-        "strftime", "as_integer_ratio",
+        "ljust",
+        "rjust",
+        "center",
+        "zfill",
+        "expandtabs",
+        "replace",
+        "join",
+        "translate",
+        "strftime",
+        "as_integer_ratio",
     }
 )
 # Characters of an int literal in any base, so that int(text, 2) or int(text, 16) stays within MAX_INT_BITS.
@@ -50,9 +60,7 @@ def check_length(length: int) -> None:
 
 def check_decimal_size(value: object) -> None:
     if isinstance(value, Decimal) and value.is_finite() and abs(value.adjusted()) > MAX_DECIMAL_EXPONENT:
-        raise SandboxViolation(
-            bilingual("Decimal 数值超出可转换范围", f"a Decimal beyond 1E±{MAX_DECIMAL_EXPONENT} cannot be converted")
-        )
+        raise SandboxViolation(bilingual("Decimal 数值超出可转换范围", f"a Decimal beyond 1E±{MAX_DECIMAL_EXPONENT} cannot be converted"))
 
 
 def check_format_widths(template: str) -> None:

@@ -1,5 +1,6 @@
 """The names a sandboxed script can see: the guards RestrictedPython's rewritten code calls, the
 whitelisted builtins, the helpers pre-bound for BPMN authors, and the per-evaluation deadline."""
+
 from __future__ import annotations
 
 import builtins
@@ -96,9 +97,7 @@ def guarded_getattr(owner: object, name: str) -> Any:
     if name in BLOCKED_ATTRIBUTES:
         raise SandboxViolation(bilingual("脚本不允许访问该属性", "attribute not allowed in scripts", name))
     if name in limits.SIZE_CHECKED_METHODS and isinstance(owner, type):
-        raise SandboxViolation(
-            bilingual("请在值上调用该方法", "call this method on a value, not on its type", f"{owner.__name__}.{name}")
-        )
+        raise SandboxViolation(bilingual("请在值上调用该方法", "call this method on a value, not on its type", f"{owner.__name__}.{name}"))
     value = getattr(owner, name)
     if name in limits.SIZE_CHECKED_METHODS:
         return limits.checked_method(owner, name, value)
@@ -109,9 +108,7 @@ def guarded_write(target: Any) -> Any:
     """`x[k] = v`, `del x[k]` and `x.a = v` go through here: only dicts and lists may change."""
     if isinstance(target, (dict, list)):
         return target
-    raise SandboxViolation(
-        bilingual("脚本只能修改字典和列表", "scripts may only modify dicts and lists", type(target).__name__)
-    )
+    raise SandboxViolation(bilingual("脚本只能修改字典和列表", "scripts may only modify dicts and lists", type(target).__name__))
 
 
 def guarded_inplace_item(container: Any, key: Any, op: str, value: Any) -> None:

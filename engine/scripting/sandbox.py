@@ -4,6 +4,7 @@ tasks, gateway conditions, DMN cells, timer and multi-instance expressions under
 policy.py says what a script may contain, guards.py what it may reach, limits.py what it may
 compute; a deadline checked at every loop iteration and function entry bounds how long it may run.
 """
+
 from __future__ import annotations
 
 import traceback
@@ -16,9 +17,9 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 
 from engine.errors import ScriptRejected
+from engine.scripting.compile_policy import FORBIDDEN_CALLS, SCRIPT_FILENAME, check_script
 from engine.scripting.environment import SandboxEnvironment
 from engine.scripting.restricted_names import HELPERS, SAFE_BUILTINS
-from engine.scripting.compile_policy import FORBIDDEN_CALLS, SCRIPT_FILENAME, check_script
 from engine.scripting.violations import bilingual
 
 __all__ = ["DEFAULT_TIME_LIMIT_S", "SandboxedScriptEngine", "check_script"]

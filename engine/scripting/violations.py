@@ -4,6 +4,7 @@ Both classes derive from BaseException on purpose: the script's own `except Exce
 of handler the sandbox lets it write) cannot swallow them, so a violation or a timeout always ends
 the evaluation. The environment turns them into `ScriptRejected` at its boundary.
 """
+
 from __future__ import annotations
 
 

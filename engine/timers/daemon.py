@@ -2,6 +2,7 @@
 layer's `python -m api.timer_daemon` reads them and calls `run_timer_delivery`. Several may run;
 only the one holding the delivery lock works, the others wait to take over.
 """
+
 from __future__ import annotations
 
 import logging

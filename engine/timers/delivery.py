@@ -10,6 +10,7 @@
   most once whatever the bells do: firing moves it from pending to fired under a row lock.
 - Exactly one such process runs per deployment: a PostgreSQL advisory lock, a file lock on SQLite.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -28,12 +29,12 @@ from sqlalchemy import Engine, or_, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import SYSTEM_CLOCK, Clock
-from engine.timers.doorbell import due_key, epoch
-from engine.instances.service import InstanceService
-from engine.timers.jobs import enqueue_fire, timer_job_id
 from engine.definitions.spec_cache import SpecCache
-from engine.procedures.extensions import ProcessExtensions
+from engine.instances.service import InstanceService
 from engine.models import InstanceStatus, ProcessInstance, Timer, TimerState
+from engine.procedures.extensions import ProcessExtensions
+from engine.timers.doorbell import due_key, epoch
+from engine.timers.jobs import enqueue_fire, timer_job_id
 
 TICK_S = 0.05
 RECONCILE_S = 2.0

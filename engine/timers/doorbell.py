@@ -4,6 +4,7 @@ Ringing happens after the commit that wrote the row, so a bell never announces a
 rolled back; a bell lost on the way (Redis down, flushed, a crash between commit and ring) is rung
 again by the reconciler, which reads the rows.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 import redis
+
 
 def due_key(queue_name: str) -> str:
     """The sorted set of bells for one queue: "timer id:attempt" -> due time (epoch seconds)."""

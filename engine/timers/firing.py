@@ -1,4 +1,5 @@
 """Claiming one timer row for firing: locked, skipped if another worker holds it."""
+
 from __future__ import annotations
 
 import enum
@@ -21,8 +22,5 @@ class FireOutcome(enum.StrEnum):
 def lock_timer(session: Session, timer_id: int) -> Timer | None:
     # SKIP LOCKED (PostgreSQL): a second worker given the same timer moves on instead of queueing.
     return session.scalars(
-        select(Timer)
-        .where(Timer.id == timer_id)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
+        select(Timer).where(Timer.id == timer_id).with_for_update(skip_locked=True).execution_options(populate_existing=True)
     ).one_or_none()

@@ -6,6 +6,7 @@ extensions they run with. The worker builds one connection pool for its process 
 its own Redis connection (the `--url` it was started with) and the extensions to each job it runs.
 The job ids in log lines come from the worker's log format (api/worker.py), not from the messages.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,10 +22,10 @@ from rq.worker import SimpleWorker
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.db import make_engine, make_session_factory
-from engine.timers.doorbell import RedisDoorbell
 from engine.errors import Conflict
 from engine.instances.service import InstanceService
 from engine.procedures.extensions import NO_EXTENSIONS, ProcessExtensions
+from engine.timers.doorbell import RedisDoorbell
 from engine.timers.firing import FireOutcome
 
 QUEUE_NAME = "workflow"
@@ -80,8 +81,12 @@ def timer_job_id(timer_id: int, attempt: int) -> str:
 
 def enqueue_fire(queue: Queue, timer_id: int, attempt: int) -> None:
     queue.enqueue(
-        "engine.timers.jobs.fire_timer_job", timer_id,
-        job_id=timer_job_id(timer_id, attempt), job_timeout=JOB_TIMEOUT_S, result_ttl=600, failure_ttl=86400,
+        "engine.timers.jobs.fire_timer_job",
+        timer_id,
+        job_id=timer_job_id(timer_id, attempt),
+        job_timeout=JOB_TIMEOUT_S,
+        result_ttl=600,
+        failure_ttl=86400,
     )
 
 

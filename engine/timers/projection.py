@@ -4,18 +4,19 @@ After every command the engine lists the timer events that wait in the workflow 
 pending row each (same transaction); rows whose event no longer waits are cancelled. SLA rows for
 user tasks are kept by `engine.timers.sla`.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task, TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.models import ProcessInstance, Timer, TimerKind, TimerState
 from engine.timers.spiff_clock import to_naive_utc
@@ -70,8 +71,14 @@ def project_bpmn_timers(session: Session, instance: ProcessInstance, workflow: B
             continue
         if row is None:
             row = Timer(
-                instance_id=instance.id, task_id=task_id, element_id=task.task_spec.name, kind=TimerKind.BPMN,
-                due_at=due, state=TimerState.PENDING, attempts=0, created_at=now,
+                instance_id=instance.id,
+                task_id=task_id,
+                element_id=task.task_spec.name,
+                kind=TimerKind.BPMN,
+                due_at=due,
+                state=TimerState.PENDING,
+                attempts=0,
+                created_at=now,
             )
             session.add(row)
             scheduled.append(row)
@@ -100,11 +107,14 @@ def cancel_all(session: Session, instance_id: int) -> list[Timer]:
 
 
 def _already_fired(session: Session, instance_id: int, task_id: str, due: datetime) -> bool:
-    return session.scalar(
-        select(Timer.id).where(
-            Timer.instance_id == instance_id, Timer.task_id == task_id, Timer.due_at == due, Timer.state == TimerState.FIRED
+    return (
+        session.scalar(
+            select(Timer.id).where(
+                Timer.instance_id == instance_id, Timer.task_id == task_id, Timer.due_at == due, Timer.state == TimerState.FIRED
+            )
         )
-    ) is not None
+        is not None
+    )
 
 
 def _due_time(task: Task) -> datetime | None:

@@ -1,5 +1,6 @@
 """Service levels of user tasks: the due date a task declares, the reminder before it, and the
 escalation at it (flag the task overdue and offer it to the higher organisation)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -11,8 +12,6 @@ from sqlalchemy.orm import Session
 
 from engine.audit import AuditEntry
 from engine.calendar import WorkCalendar
-from engine.procedures.due_rule_text import resolve_due_rule
-from engine.procedures.rule_sets import RuleSetLibrary
 from engine.clock import Clock
 from engine.models import (
     Notification,
@@ -26,6 +25,8 @@ from engine.models import (
     TimerState,
     UserTask,
 )
+from engine.procedures.due_rule_text import resolve_due_rule
+from engine.procedures.rule_sets import RuleSetLibrary
 
 DEFAULT_ESCALATION_ROLE = "committee_member"
 LONGEST_REMINDER_LEAD = timedelta(days=7)
@@ -45,8 +46,15 @@ def schedule_sla(
     task.follow_up_at = reminder_time(now, due.value)
     rows = [
         Timer(
-            instance_id=task.instance_id, task_id=task.id, element_id=task.element_id, kind=kind, due_at=moment,
-            state=TimerState.PENDING, attempts=0, created_at=now, provisional=due.provisional,
+            instance_id=task.instance_id,
+            task_id=task.id,
+            element_id=task.element_id,
+            kind=kind,
+            due_at=moment,
+            state=TimerState.PENDING,
+            attempts=0,
+            created_at=now,
+            provisional=due.provisional,
         )
         for kind, moment in ((TimerKind.SLA_REMINDER, task.follow_up_at), (TimerKind.SLA_ESCALATION, task.due_at))
     ]
@@ -134,9 +142,7 @@ def _holders(session: Session, role: str | None, organization_id: int | None) ->
         return set()
     return set(
         session.scalars(
-            select(RoleAssignment.person_id).where(
-                RoleAssignment.role == role, RoleAssignment.organization_id == organization_id
-            )
+            select(RoleAssignment.person_id).where(RoleAssignment.role == role, RoleAssignment.organization_id == organization_id)
         )
     )
 

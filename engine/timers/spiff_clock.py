@@ -5,6 +5,7 @@ timer module. The engine runs every command under an injected clock (so tests an
 skip months), so that module's `datetime` is replaced, once, with a subclass whose `now()` answers
 from the clock of the command running in the current context, and the wall clock otherwise.
 """
+
 from __future__ import annotations
 
 import contextlib

@@ -9,13 +9,12 @@ Targets come from the start event's `start_organizations` property: `branches` (
 default), `committees` (every 党委), or a comma-separated list of organisation ids. An organisation
 that already has this period's instance (`once_per`, engine/instances/start_limits.py) is skipped.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
@@ -25,6 +24,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.calendar import add_calendar_period
 from engine.clock import Clock
@@ -80,9 +81,7 @@ def next_occurrence(timer: StartTimer, after: datetime) -> datetime | None:
     return None
 
 
-def schedule_start_timers(
-    session: Session, definition: ProcessDefinition, spec: BpmnProcessSpec, clock: Clock
-) -> list[Timer]:
+def schedule_start_timers(session: Session, definition: ProcessDefinition, spec: BpmnProcessSpec, clock: Clock) -> list[Timer]:
     """Called when a version is deployed: it takes over the schedule of its key."""
     now = clock.now()
     older = session.scalars(
@@ -103,8 +102,15 @@ def schedule_start_timers(
 
 def start_row(definition_id: int, element_id: str, due: datetime, now: datetime) -> Timer:
     return Timer(
-        definition_id=definition_id, instance_id=None, task_id="", element_id=element_id, kind=TimerKind.START,
-        due_at=due, state=TimerState.PENDING, attempts=0, created_at=now,
+        definition_id=definition_id,
+        instance_id=None,
+        task_id="",
+        element_id=element_id,
+        kind=TimerKind.START,
+        due_at=due,
+        state=TimerState.PENDING,
+        attempts=0,
+        created_at=now,
     )
 
 

@@ -4,6 +4,7 @@ This package is the process: democratic_appraisal.bpmn with its decision table (
 its forms (forms/), its rule versions (rules/<version>.json), its scenarios, the anonymous ballot
 (ballot.py) and the checks and service calls the BPMN names (steps.py).
 """
+
 from pathlib import Path
 
 from engine.procedures.extensions import ProcessExtensions

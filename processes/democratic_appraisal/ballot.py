@@ -4,6 +4,7 @@ A ballot is opened by the process (`appraisal.open_ballot`) with a zero counter 
 member and grade; each voter's grades only increment counters, and a receipt records that the
 voter has voted. Nothing written here — rows, audit events, log lines — says who gave which grade.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -45,8 +46,12 @@ def open_ballot(
     ballot = session.get(AppraisalBallot, instance_id)
     if ballot is None:
         ballot = AppraisalBallot(
-            instance_id=instance_id, organization_id=organization_id, status=BallotStatus.OPEN,
-            appraised_ids=appraised, voter_ids=voters, opened_at=now,
+            instance_id=instance_id,
+            organization_id=organization_id,
+            status=BallotStatus.OPEN,
+            appraised_ids=appraised,
+            voter_ids=voters,
+            opened_at=now,
         )
         session.add(ballot)
         session.add_all(AppraisalTally(instance_id=instance_id, appraised_id=p, grade=g, votes=0) for p in appraised for g in GRADES)
@@ -145,8 +150,12 @@ def ballots_awaiting(session: Session, actor: Actor) -> list[AppraisalBallot]:
 def view_ballot(session: Session, ballot: AppraisalBallot, person_id: int) -> BallotView:
     voted = has_voted(session, ballot.instance_id, person_id)
     return BallotView(
-        instance_id=ballot.instance_id, status=ballot.status.value, appraised_ids=list(ballot.appraised_ids),
-        voters=len(ballot.voter_ids), ballots_cast=ballots_cast(session, ballot.instance_id), has_voted=voted,
+        instance_id=ballot.instance_id,
+        status=ballot.status.value,
+        appraised_ids=list(ballot.appraised_ids),
+        voters=len(ballot.voter_ids),
+        ballots_cast=ballots_cast(session, ballot.instance_id),
+        has_voted=voted,
         may_vote=ballot.status == BallotStatus.OPEN and person_id in ballot.voter_ids and not voted,
     )
 

@@ -4,6 +4,7 @@ democratic_appraisal.bpmn beside this file names these; the limits (the 优秀 c
 from the instance's rule set (rules/<version>.json beside this file) and are cited as
 (version, article). The anonymous ballot itself lives in processes/democratic_appraisal/ballot.py.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,10 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from processes.democratic_appraisal.ballot import GRADE_TITLES, GRADES, close_ballot, open_ballot
 from engine.calendar.due_rules import to_beijing_date
 from engine.errors import NotFound
-from engine.party.branch_vote import branch_voters
 from engine.models import (
     MembershipStatus,
     Notification,
@@ -27,9 +26,11 @@ from engine.models import (
     Role,
     RoleAssignment,
 )
+from engine.party.branch_vote import branch_voters
 from engine.procedures.rule_sets import Rule, as_fraction
 from engine.procedures.service_calls import ServiceCall
 from engine.procedures.step_guards import StepContext, StepRefused, cite
+from processes.democratic_appraisal.ballot import GRADE_TITLES, GRADES, close_ballot, open_ballot
 
 PROCESS_KEY = "democratic_appraisal"
 DISCLOSURE_KEY = "disclosure_review"
@@ -45,6 +46,7 @@ RESULT_ADVICE = {
 
 
 # -- service tasks --------------------------------------------------------------------------
+
 
 def list_members(call: ServiceCall) -> dict[str, Any]:
     """The full members of the branch, each appraised once (keyed by id, for the multi-instance 自评)."""
@@ -80,9 +82,13 @@ def notify_results(call: ServiceCall) -> dict[str, Any]:
     grades: Mapping[str, str] = call.task_data["final_grades"]
     call.session.add_all(
         Notification(
-            person_id=int(member), task_id=None, instance_id=call.instance.id, kind="appraisal_result", created_at=now,
+            person_id=int(member),
+            task_id=None,
+            instance_id=call.instance.id,
+            kind="appraisal_result",
+            created_at=now,
             message=f"{year}年度民主评议党员：您的评定等次为“{GRADE_TITLES[grade]}”。{RESULT_ADVICE[grade]} "
-                    f"(democratic appraisal {year}: your grade is {grade})",
+            f"(democratic appraisal {year}: your grade is {grade})",
         )
         for member, grade in sorted(grades.items())
     )
@@ -106,6 +112,7 @@ def start_dispositions(call: ServiceCall) -> dict[str, Any]:
 
 
 # -- guards ---------------------------------------------------------------------------------
+
 
 def check_grades(context: StepContext) -> None:
     """组织评定: one of the four grades for every appraised member, 优秀 within the cap."""
@@ -166,20 +173,23 @@ def _check_excellent_cap(context: StepContext, total: int, excellent: list[int])
 
 # -- shared reading -------------------------------------------------------------------------
 
+
 def appraised_members(session: Session, organization_id: int) -> list[Person]:
     """Full members holding the member role in the branch, in id order."""
-    return list(session.scalars(
-        select(Person)
-        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
-        .join(PartyStanding, PartyStanding.person_id == Person.id)
-        .where(
-            RoleAssignment.organization_id == organization_id,
-            RoleAssignment.role == Role.MEMBER,
-            PartyStanding.status == MembershipStatus.FULL,
+    return list(
+        session.scalars(
+            select(Person)
+            .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+            .join(PartyStanding, PartyStanding.person_id == Person.id)
+            .where(
+                RoleAssignment.organization_id == organization_id,
+                RoleAssignment.role == Role.MEMBER,
+                PartyStanding.status == MembershipStatus.FULL,
+            )
+            .order_by(Person.id)
+            .distinct()
         )
-        .order_by(Person.id)
-        .distinct()
-    ))
+    )
 
 
 def vote_shares(counts: Mapping[str, int], self_grade: str | None) -> dict[str, Any]:
@@ -210,8 +220,7 @@ def publicity_plan(call: ServiceCall) -> dict[str, Any]:
     return {
         "title": f"{unit}{data['appraisal_year']}年度民主评议党员结果公示",
         "content": (
-            f"经个人自评、党员互评、民主测评和支部委员会组织评定，共评议党员 {len(grades)} 名：{counts}。"
-            f"评为优秀的党员：{excellent}。"
+            f"经个人自评、党员互评、民主测评和支部委员会组织评定，共评议党员 {len(grades)} 名：{counts}。评为优秀的党员：{excellent}。"
         ),
         "scope": "local",
         "methods": ["bulletin_board"],
@@ -229,7 +238,9 @@ def start_follow_up(
     except NotFound:
         _ask_secretaries(call, process_key, data)
         return {
-            "status": "manual", "process_key": process_key, "reason": f"{process_key} 未部署，须人工发起 (not deployed: open it by hand)"
+            "status": "manual",
+            "process_key": process_key,
+            "reason": f"{process_key} 未部署，须人工发起 (not deployed: open it by hand)",
         }
     if subject_person_id is not None:
         started.subject_person_id = subject_person_id
@@ -239,13 +250,17 @@ def start_follow_up(
 def _ask_secretaries(call: ServiceCall, process_key: str, data: Mapping[str, Any]) -> None:
     secretaries = call.session.scalars(
         select(RoleAssignment.person_id).where(
-            RoleAssignment.organization_id == call.instance.organization_id, RoleAssignment.role == Role.BRANCH_SECRETARY,
+            RoleAssignment.organization_id == call.instance.organization_id,
+            RoleAssignment.role == Role.BRANCH_SECRETARY,
         )
     )
     what = "评议结果公示" if process_key == DISCLOSURE_KEY else f"党员 {data.get('member_id')} 的组织处置"
     call.session.add_all(
         Notification(
-            person_id=person_id, task_id=None, instance_id=call.instance.id, kind="appraisal_follow_up",
+            person_id=person_id,
+            task_id=None,
+            instance_id=call.instance.id,
+            kind="appraisal_follow_up",
             created_at=call.clock.now(),
             message=f"民主评议：{what}尚未能自动发起（流程 {process_key} 未部署），请人工发起 (start {process_key} by hand)",
         )

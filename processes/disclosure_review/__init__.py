@@ -3,6 +3,7 @@
 This package is the process: disclosure_review.bpmn, its forms (forms/), its scenarios, and the
 published record its service calls keep (disclosures.py).
 """
+
 from engine.procedures.extensions import ProcessExtensions
 from processes.disclosure_review import disclosures
 

@@ -1,5 +1,6 @@
 """Published disclosures (党务公开): the record a disclosure review leaves, who may read it, and
 the opinions members and the public leave during its feedback window."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -75,22 +76,36 @@ def readable_disclosures(session: Session, person_id: int | None) -> Select[Disc
 
 
 def leave_opinion(
-    session: Session, clock: Clock, disclosure: Disclosure, content: str, is_objection: bool,
-    author_id: int | None = None, author_name: str | None = None,
+    session: Session,
+    clock: Clock,
+    disclosure: Disclosure,
+    content: str,
+    is_objection: bool,
+    author_id: int | None = None,
+    author_name: str | None = None,
 ) -> DisclosureOpinion:
     """Record an opinion or objection while the disclosure is open for feedback, with its audit
     event (which names the author only when signed in); the caller commits."""
     if disclosure.status != DisclosureStatus.PUBLISHED:
         raise InvalidCommand("该公开事项的意见反馈期已结束 (the feedback window of this disclosure is closed)")
     opinion = DisclosureOpinion(
-        disclosure_id=disclosure.id, author_id=author_id, author_name=author_name, content=content,
-        is_objection=is_objection, created_at=clock.now(),
+        disclosure_id=disclosure.id,
+        author_id=author_id,
+        author_name=author_name,
+        content=content,
+        is_objection=is_objection,
+        created_at=clock.now(),
     )
     session.add(opinion)
     session.flush()
     append_event(
-        session, clock, "disclosure.opinion_left", actor_id=author_id, organization_id=disclosure.organization_id,
-        instance_id=disclosure.instance_id, after={"opinion_id": opinion.id, "is_objection": opinion.is_objection},
+        session,
+        clock,
+        "disclosure.opinion_left",
+        actor_id=author_id,
+        organization_id=disclosure.organization_id,
+        instance_id=disclosure.instance_id,
+        after={"opinion_id": opinion.id, "is_objection": opinion.is_objection},
     )
     return opinion
 

@@ -3,6 +3,7 @@
 This package is the process: member_development.bpmn, its forms (forms/), the regulation versions
 it runs under (rules/<version>.json), its scenarios, and the Python below, which the BPMN names.
 """
+
 from pathlib import Path
 
 from engine.procedures.extensions import ProcessExtensions
@@ -31,7 +32,13 @@ EXTENSIONS = ProcessExtensions.of(
     former_guard_names={
         name: f"development.{name}"
         for name in (
-            "applicant", "contacts", "sponsors", "training", "leaving_soon", "probation_decision", "approval_extension",
+            "applicant",
+            "contacts",
+            "sponsors",
+            "training",
+            "leaving_soon",
+            "probation_decision",
+            "approval_extension",
             "publicity",
         )
     },

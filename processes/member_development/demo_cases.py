@@ -3,6 +3,7 @@
 living branch: one applicant waiting for the talk, one activist eligible to become a candidate, one
 candidate whose 预审 is overdue, one probationary member about to apply for full membership.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -18,10 +19,10 @@ from engine.calendar.due_rules import to_beijing_date
 from engine.calendar.periods import add_months
 from engine.clock import Clock, FrozenClock
 from engine.instances.service import InstanceService
-from engine.procedures.extensions import ProcessExtensions
-from processes.member_development.steps import PROCESS_KEY
 from engine.models import Person, ProcessDefinition, TaskStatus, UserTask
+from engine.procedures.extensions import ProcessExtensions
 from engine.timers.delivery import fire_due_timers
+from processes.member_development.steps import PROCESS_KEY
 
 Step = tuple[str, str, date, dict[str, Any]]  # element, username, step date, submission
 
@@ -33,9 +34,7 @@ class DemoCase:
     steps: Callable[[date, _Payloads], list[Step]]
 
 
-def seed_development_cases(
-    sessions: sessionmaker[Session], clock: Clock, branch_id: int, extensions: ProcessExtensions
-) -> list[int]:
+def seed_development_cases(sessions: sessionmaker[Session], clock: Clock, branch_id: int, extensions: ProcessExtensions) -> list[int]:
     """Play the demo cases in the branch up to today, with the process packages' extensions; returns
     the instance ids (none when the process is not deployed)."""
     with sessions() as session:
@@ -68,9 +67,11 @@ def _play(
         if element_id == "application":
             submission |= {"applicant_id": people[case.applicant], "birth_date": date.fromisoformat(case.birth_date)}
         with sessions() as session:
-            task_id = session.scalar(select(UserTask.id).where(
-                UserTask.instance_id == instance_id, UserTask.element_id == element_id, UserTask.status == TaskStatus.OPEN
-            ))
+            task_id = session.scalar(
+                select(UserTask.id).where(
+                    UserTask.instance_id == instance_id, UserTask.element_id == element_id, UserTask.status == TaskStatus.OPEN
+                )
+            )
             service = InstanceService(session, clock=walking, extensions=extensions)
             service.complete_task(str(task_id), _jsonable(submission), actor_id=people[username])
     walking.set(_morning(today))
@@ -91,16 +92,26 @@ class _Payloads:
             return WorkCalendar(session, allow_provisional=True).add_working_days(start, 5).value + timedelta(days=1)
 
     def vote(self) -> dict[str, Any]:
-        return {"present_ids": self.ids("drafter", "secretary", "reviewer", "member1"), "written_yes_ids": self.ids("member2"),
-                "yes": 4, "no": 0, "abstain": 0, "resolution_text": "同意接收为预备党员。"}
+        return {
+            "present_ids": self.ids("drafter", "secretary", "reviewer", "member1"),
+            "written_yes_ids": self.ids("member2"),
+            "yes": 4,
+            "no": 0,
+            "abstain": 0,
+            "resolution_text": "同意接收为预备党员。",
+        }
 
 
 def _to_activist(start: date, p: _Payloads) -> list[Step]:
     return [
         ("application", "secretary", start, {"summary": "志愿加入中国共产党。"}),
         ("application_talk", "secretary", start + timedelta(days=10), {"talkers": "支部书记 王芳", "summary": "了解入党动机。"}),
-        ("activist_selection", "secretary", add_months(start, 1),
-         {"recommended_by": "mass_organization", "outcome": "agree", "minutes": "团支部推优，支委会同意。"}),
+        (
+            "activist_selection",
+            "secretary",
+            add_months(start, 1),
+            {"recommended_by": "mass_organization", "outcome": "agree", "minutes": "团支部推优，支委会同意。"},
+        ),
         ("activist_filing", "committee", add_months(start, 1) + timedelta(days=5), {}),
         ("appoint_contacts", "secretary", add_months(start, 1) + timedelta(days=6), {"contact_ids": p.ids("member1", "member2")}),
         ("activist_assessment", "secretary", add_months(start, 7), {"summary": "表现良好。", "outcome": "continue"}),
@@ -114,12 +125,20 @@ def _to_pre_review(start: date, p: _Payloads) -> list[Step]:
     return _to_activist(start, p) + [
         ("activist_assessment", "secretary", add_months(start, 13), {"summary": "具备发展对象条件。", "outcome": "propose"}),
         ("candidate_selection", "secretary", candidate_on, {"views_heard": True, "outcome": "agree", "minutes": "支委会同意。"}),
-        ("candidate_publicity", "secretary", closed_on,
-         {"publicity_start": publicity_start, "channel": "支部公示栏", "has_objection": False}),
+        (
+            "candidate_publicity",
+            "secretary",
+            closed_on,
+            {"publicity_start": publicity_start, "channel": "支部公示栏", "has_objection": False},
+        ),
         ("candidate_filing", "committee", closed_on + timedelta(days=1), {}),
         ("sponsors", "secretary", closed_on + timedelta(days=2), {"sponsor_ids": p.ids("member1", "member2")}),
-        ("political_review", "secretary", closed_on + timedelta(days=20),
-         {"methods": ["talk", "files"], "conclusion": "政治审查合格。", "outcome": "pass"}),
+        (
+            "political_review",
+            "secretary",
+            closed_on + timedelta(days=20),
+            {"methods": ["talk", "files"], "conclusion": "政治审查合格。", "outcome": "pass"},
+        ),
         ("training", "committee", closed_on + timedelta(days=30), {"training_days": 3, "training_hours": 24}),
         ("branch_committee_review", "secretary", closed_on + timedelta(days=34), {"opinion": "同意。", "outcome": "agree"}),
     ]

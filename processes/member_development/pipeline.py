@@ -5,6 +5,7 @@ Where a case stands is read from what is open in it: its open user tasks, or the
 waits on (a probationary member waiting for the end of probation). Each BPMN element names its
 `stage` and `step`; titles come from the element names.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from engine.audit import append_event
 from engine.clock import Clock
-from processes.member_development.steps import PROCESS_KEY, STAGES
+from engine.definitions.spec_cache import SpecCache
 from engine.models import (
     ACTIVE_STATUSES,
     Person,
@@ -30,7 +31,7 @@ from engine.models import (
     UserTask,
 )
 from engine.people.organizations import organization_subtree
-from engine.definitions.spec_cache import SpecCache
+from processes.member_development.steps import PROCESS_KEY, STAGES
 
 HORIZON = timedelta(days=30)
 
@@ -48,8 +49,14 @@ def read_pipeline(session: Session, specs: SpecCache, clock: Clock, actor_id: in
     """The pipeline as someone reads it: the read is an audit event (it names people and their
     stage), committed with the answer."""
     pipeline = development_pipeline(session, specs, organization_id, clock.now())
-    append_event(session, clock, "pipeline.read", actor_id=actor_id, organization_id=organization_id,
-                 after={"organization_id": organization_id, "cases": pipeline["cases"]})
+    append_event(
+        session,
+        clock,
+        "pipeline.read",
+        actor_id=actor_id,
+        organization_id=organization_id,
+        after={"organization_id": organization_id, "cases": pipeline["cases"]},
+    )
     session.commit()
     return pipeline
 
@@ -64,12 +71,16 @@ def development_pipeline(session: Session, specs: SpecCache, organization_id: in
         )
     ).all()
     by_id = {case.id: case for case in cases}
-    tasks = session.scalars(
-        select(UserTask).where(UserTask.instance_id.in_(by_id), UserTask.status == TaskStatus.OPEN)
-    ).all() if by_id else []
-    timers = session.scalars(
-        select(Timer).where(Timer.instance_id.in_(by_id), Timer.kind == TimerKind.BPMN, Timer.state == TimerState.PENDING)
-    ).all() if by_id else []
+    tasks = (
+        session.scalars(select(UserTask).where(UserTask.instance_id.in_(by_id), UserTask.status == TaskStatus.OPEN)).all() if by_id else []
+    )
+    timers = (
+        session.scalars(
+            select(Timer).where(Timer.instance_id.in_(by_id), Timer.kind == TimerKind.BPMN, Timer.state == TimerState.PENDING)
+        ).all()
+        if by_id
+        else []
+    )
     positions = _positions(session, specs, by_id, tasks, timers)
     names = _subject_names(session, cases)
     return {
@@ -118,19 +129,29 @@ def _stage_counts(positions: list[Position]) -> list[dict[str, Any]]:
         steps: dict[tuple[int | None, str], int] = defaultdict(int)
         for position in here:
             steps[(position.step, position.title)] += 1
-        stages.append({
-            "stage": code, "title": title, "title_en": title_en, "count": len(here),
-            "steps": [
-                {"step": step, "title": title, "count": count}
-                for (step, title), count in sorted(steps.items(), key=lambda item: (item[0][0] or 0, item[0][1]))
-            ],
-        })
+        stages.append(
+            {
+                "stage": code,
+                "title": title,
+                "title_en": title_en,
+                "count": len(here),
+                "steps": [
+                    {"step": step, "title": title, "count": count}
+                    for (step, title), count in sorted(steps.items(), key=lambda item: (item[0][0] or 0, item[0][1]))
+                ],
+            }
+        )
     return stages
 
 
 def _deadlines(
-    cases: dict[int, ProcessInstance], names: dict[int, str], tasks: Sequence[UserTask], timers: Sequence[Timer],
-    now: datetime, *, overdue: bool,
+    cases: dict[int, ProcessInstance],
+    names: dict[int, str],
+    tasks: Sequence[UserTask],
+    timers: Sequence[Timer],
+    now: datetime,
+    *,
+    overdue: bool,
 ) -> list[dict[str, Any]]:
     items = []
     for task in tasks:
@@ -147,9 +168,14 @@ def _deadline(
     case: ProcessInstance, names: dict[int, str], element_id: str, title: str, due_at: datetime, task_id: str | None
 ) -> dict[str, Any]:
     return {
-        "instance_id": case.id, "organization_id": case.organization_id, "person_id": case.subject_person_id,
-        "person_name": names.get(case.subject_person_id or 0), "element_id": element_id, "title": title,
-        "due_at": due_at, "task_id": task_id,
+        "instance_id": case.id,
+        "organization_id": case.organization_id,
+        "person_id": case.subject_person_id,
+        "person_name": names.get(case.subject_person_id or 0),
+        "element_id": element_id,
+        "title": title,
+        "due_at": due_at,
+        "task_id": task_id,
     }
 
 

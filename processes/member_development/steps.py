@@ -4,6 +4,7 @@ The BPMN (member_development.bpmn beside this file) names these guards on its ta
 service tasks, by the names the package's extensions give them; every limit comes from the
 instance's rule set and is cited as (version, article).
 """
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -37,6 +38,7 @@ STAGES: dict[str, tuple[str, str]] = {
 
 
 # -- guards ---------------------------------------------------------------------------------
+
 
 def check_applicant(context: StepContext) -> None:
     """Step 1: who applies, aged 18 or over on the application date, not a member, not barred."""
@@ -125,8 +127,7 @@ def check_probation_decision(context: StepContext) -> None:
     if not isinstance(months, int) or not low <= months <= high:
         raise StepRefused(
             "extension_months",
-            f"延长预备期最短{low}个月、最长{high}个月（{_cite(shortest)}），所填为 {months} "
-            f"(an extension lasts {low} to {high} months)",
+            f"延长预备期最短{low}个月、最长{high}个月（{_cite(shortest)}），所填为 {months} (an extension lasts {low} to {high} months)",
         )
 
 
@@ -150,6 +151,7 @@ def check_publicity(context: StepContext) -> None:
 
 
 # -- service tasks --------------------------------------------------------------------------
+
 
 def admit_probationary(call: ServiceCall) -> dict[str, Any]:
     """上级党委批准: a probationary member of the branch, probation counted from the branch meeting."""
@@ -238,7 +240,8 @@ def _probationer(call: ServiceCall) -> tuple[PartyStanding, date]:
 def _hold_member_role(session: Session, person_id: int, organization_id: int) -> None:
     held = session.scalar(
         select(RoleAssignment.id).where(
-            RoleAssignment.person_id == person_id, RoleAssignment.organization_id == organization_id,
+            RoleAssignment.person_id == person_id,
+            RoleAssignment.organization_id == organization_id,
             RoleAssignment.role == Role.MEMBER,
         )
     )

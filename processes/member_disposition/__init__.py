@@ -3,6 +3,7 @@
 This package is the process: member_disposition.bpmn, its forms (forms/), its rule versions
 (rules/<version>.json), its scenarios, and the checks and service calls the BPMN names (steps.py).
 """
+
 from pathlib import Path
 
 from engine.procedures.extensions import ProcessExtensions
@@ -24,7 +25,5 @@ EXTENSIONS = ProcessExtensions.of(
         "disposition.strike_off": steps.strike_off,
     },
     rule_set_folders={steps.RULE_SET: Path(__file__).parent / "rules"},
-    former_guard_names={
-        f"disposition_{name}": f"disposition.{name}" for name in ("subject", "talkers", "measure", "pre_review", "notice")
-    },
+    former_guard_names={f"disposition_{name}": f"disposition.{name}" for name in ("subject", "talkers", "measure", "pre_review", "notice")},
 )

@@ -4,6 +4,7 @@ The BPMN (member_disposition.bpmn beside this file) names these guards on its ta
 tasks; every limit comes from the instance's rule set (rules/<version>.json beside this file)
 and is cited as (version, article).
 """
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
@@ -50,6 +51,7 @@ BAR_REASONS = {MembershipStatus.ADVISED_TO_LEAVE: "劝其退党", MembershipStat
 
 
 # -- guards ---------------------------------------------------------------------------------
+
 
 def check_subject(context: StepContext) -> None:
     """启动: a member of this branch, not already sanctioned for the same issue, with no other open case."""
@@ -129,6 +131,7 @@ def check_notice(context: StepContext) -> None:
 
 # -- service tasks --------------------------------------------------------------------------
 
+
 def start_correction(call: ServiceCall) -> dict[str, Any]:
     """限期改正 runs from the day the person is told; re-assessed at its end (09:00 Beijing)."""
     notified_on: date = call.task_data["notice_date"]
@@ -165,6 +168,7 @@ def _remove_from_party(call: ServiceCall, status: MembershipStatus) -> dict[str,
 
 # -- shared reading -------------------------------------------------------------------------
 
+
 def _check_required_measure(context: StepContext, measure: str) -> None:
     """After 限期改正 without change only 劝退 follows; after 劝退 refused only 除名 (党章 §9)."""
     required = context.data.get("required_measure")
@@ -195,8 +199,7 @@ def _correction_months(context: StepContext) -> int:
     if not 1 <= months <= most:
         raise StepRefused(
             "correction_months",
-            f"限期改正时间为 {months} 个月，应为1至{most}个月（{_cite(longest)}） "
-            f"(a correction period lasts 1 to {most} months)",
+            f"限期改正时间为 {months} 个月，应为1至{most}个月（{_cite(longest)}） (a correction period lasts 1 to {most} months)",
         )
     return int(months)
 
@@ -209,12 +212,16 @@ def _person(session: Session, person_id: int) -> Person:
 
 
 def _member_of(session: Session, person_id: int, organization_id: int) -> bool:
-    return session.scalar(
-        select(RoleAssignment.id).where(
-            RoleAssignment.person_id == person_id, RoleAssignment.organization_id == organization_id,
-            RoleAssignment.role == Role.MEMBER,
+    return (
+        session.scalar(
+            select(RoleAssignment.id).where(
+                RoleAssignment.person_id == person_id,
+                RoleAssignment.organization_id == organization_id,
+                RoleAssignment.role == Role.MEMBER,
+            )
         )
-    ) is not None
+        is not None
+    )
 
 
 def _cite(rule: Rule | None) -> str:

@@ -1,5 +1,6 @@
 """Accounts at the edge: lockout after repeated failures, sign-out, demo accounts only in demo
 mode, and the security headers and error pages every answer carries."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -38,8 +39,9 @@ def test_signing_out_revokes_the_token(client, login):
 
 
 def test_demo_accounts_are_refused_outside_demo_mode(database_url, demo, clock):
-    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "REDIS_URL": None, "CLOCK": clock,
-                      "WF_DEMO": False, "SECRET_KEY": "k" * 32})
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": database_url, "REDIS_URL": None, "CLOCK": clock, "WF_DEMO": False, "SECRET_KEY": "k" * 32}
+    )
     try:
         assert_error_shape(sign_in(app.test_client()), 401, "invalid_credentials")
     finally:
@@ -47,8 +49,7 @@ def test_demo_accounts_are_refused_outside_demo_mode(database_url, demo, clock):
 
 
 def test_every_answer_carries_the_security_headers(client, login):
-    for response in (client.get("/api/v1/docs"), client.get("/api/v1/tasks", headers=login("drafter")),
-                     client.get("/api/v1/nothing")):
+    for response in (client.get("/api/v1/docs"), client.get("/api/v1/tasks", headers=login("drafter")), client.get("/api/v1/nothing")):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["X-Frame-Options"] == "DENY"
         assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]

@@ -7,6 +7,7 @@ of branch1, whose personal record only roles that need it may read; `admin`, `ow
 `committee` hold their roles in the 党委 above it.
 An instance or task a person may not see answers 404, so ids reveal nothing.
 """
+
 from __future__ import annotations
 
 import io
@@ -19,28 +20,33 @@ from engine.models import Person
 from tests.conftest import FIXTURES
 
 PROCESS = (FIXTURES.parents[2] / "processes" / "disclosure_review" / "disclosure_review.bpmn").read_bytes()
-PLAN = {"title": "党费收缴情况", "content": "本季度党费收缴情况如下。", "scope": "local", "methods": ["meeting"],
-        "publish_on": "2026-04-01"}
+PLAN = {
+    "title": "党费收缴情况",
+    "content": "本季度党费收缴情况如下。",
+    "scope": "local",
+    "methods": ["meeting"],
+    "publish_on": "2026-04-01",
+}
 ACCOUNTS = ["admin", "owner", "auditor", "committee", "drafter", "secretary", "reviewer", "member1", "member4", "member5"]
 
 #                       admin owner auditor committee drafter secretary reviewer member1 member4 member5
 MATRIX: dict[str, tuple[int, ...]] = {
-    "list definitions":   (200,  200,  200,    200,      200,    200,      200,     200,    200,    200),
-    "deploy":             (200,  200,  403,    403,      403,    403,      403,     403,    403,    403),
-    "start in branch1":   (201,  201,  403,    201,      201,    201,      201,     201,    403,    403),
-    "read instance":      (200,  200,  200,    200,      200,    200,      200,     404,    404,    404),
-    "read history":       (200,  200,  200,    200,      200,    200,      200,     404,    404,    404),
-    "cancel instance":    (200,  403,  403,    403,      200,    200,      403,     404,    404,    404),
-    "group inbox":        (200,  200,  200,    200,      200,    200,      200,     200,    200,    200),
-    "read plan task":     (200,  404,  200,    404,      200,    404,      404,     404,    404,    404),
-    "read plan task form": (200, 404,  200,    404,      200,    404,      404,     404,    404,    404),
-    "claim plan task":    (403,  404,  403,    404,      200,    404,      404,     404,    404,    404),
-    "complete plan task": (403,  404,  403,    404,      200,    404,      404,     404,    404,    404),
-    "verify audit chain": (200,  403,  200,    403,      403,    403,      403,     403,    403,    403),
-    "read disclosures":   (200,  200,  200,    200,      200,    200,      200,     200,    200,    200),
-    "override calendar":  (200,  403,  403,    403,      403,    403,      403,     403,    403,    403),
-    "read member1 record": (200, 200,  200,    200,      404,    200,      404,     200,    404,    404),
-    "read audit events":  (200,  403,  200,    403,      403,    403,      403,     403,    403,    403),
+    "list definitions": (200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "deploy": (200, 200, 403, 403, 403, 403, 403, 403, 403, 403),
+    "start in branch1": (201, 201, 403, 201, 201, 201, 201, 201, 403, 403),
+    "read instance": (200, 200, 200, 200, 200, 200, 200, 404, 404, 404),
+    "read history": (200, 200, 200, 200, 200, 200, 200, 404, 404, 404),
+    "cancel instance": (200, 403, 403, 403, 200, 200, 403, 404, 404, 404),
+    "group inbox": (200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "read plan task": (200, 404, 200, 404, 200, 404, 404, 404, 404, 404),
+    "read plan task form": (200, 404, 200, 404, 200, 404, 404, 404, 404, 404),
+    "claim plan task": (403, 404, 403, 404, 200, 404, 404, 404, 404, 404),
+    "complete plan task": (403, 404, 403, 404, 200, 404, 404, 404, 404, 404),
+    "verify audit chain": (200, 403, 200, 403, 403, 403, 403, 403, 403, 403),
+    "read disclosures": (200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "override calendar": (200, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    "read member1 record": (200, 200, 200, 200, 404, 200, 404, 200, 404, 404),
+    "read audit events": (200, 403, 200, 403, 403, 403, 403, 403, 403, 403),
 }
 
 
@@ -48,11 +54,13 @@ class World:
     def __init__(self, client, login, demo, session):  # type: ignore[no-untyped-def]
         self.client, self.login, self.demo = client, login, demo
         upload = {"file": (io.BytesIO(PROCESS), "disclosure_review.bpmn")}
-        deployed = client.post("/api/v1/process-definitions", data=upload, headers=login("owner"),
-                               content_type="multipart/form-data")
+        deployed = client.post("/api/v1/process-definitions", data=upload, headers=login("owner"), content_type="multipart/form-data")
         assert deployed.status_code == 201, deployed.json
-        started = client.post("/api/v1/process-instances", headers=login("drafter"),
-                              json={"process_key": "disclosure_review", "organization_id": demo.branch1.id})
+        started = client.post(
+            "/api/v1/process-instances",
+            headers=login("drafter"),
+            json={"process_key": "disclosure_review", "organization_id": demo.branch1.id},
+        )
         assert started.status_code == 201, started.json
         self.instance = started.json
         self.plan_id = self.instance["open_tasks"][0]["id"]
@@ -72,7 +80,8 @@ ACTIONS: dict[str, Callable[[World, dict[str, str]], Any]] = {
     "list definitions": lambda w, h: w.client.get("/api/v1/process-definitions", headers=h),
     "deploy": _deploy,
     "start in branch1": lambda w, h: w.client.post(
-        "/api/v1/process-instances", headers=h, json={"process_key": "disclosure_review", "organization_id": w.demo.branch1.id}),
+        "/api/v1/process-instances", headers=h, json={"process_key": "disclosure_review", "organization_id": w.demo.branch1.id}
+    ),
     "read instance": lambda w, h: w.client.get(f"/api/v1/process-instances/{w.instance['id']}", headers=h),
     "read history": lambda w, h: w.client.get(f"/api/v1/process-instances/{w.instance['id']}/history", headers=h),
     "cancel instance": lambda w, h: w.client.post(f"/api/v1/process-instances/{w.instance['id']}/cancel", headers=h, json={}),
@@ -86,7 +95,8 @@ ACTIONS: dict[str, Callable[[World, dict[str, str]], Any]] = {
     "read member1 record": lambda w, h: w.client.get(f"/api/v1/people/{w.member1_id}", headers=h),
     "read audit events": lambda w, h: w.client.get("/api/v1/audit/events", headers=h),
     "override calendar": lambda w, h: w.client.put(
-        "/api/v1/calendar/2026-05-06", headers=h, json={"is_workday": False, "reason": "单位调整"}),
+        "/api/v1/calendar/2026-05-06", headers=h, json={"is_workday": False, "reason": "单位调整"}
+    ),
 }
 
 CASES = [(action, account, expected) for action, row in MATRIX.items() for account, expected in zip(ACCOUNTS, row, strict=True)]

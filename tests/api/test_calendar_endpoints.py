@@ -1,4 +1,5 @@
 """The calendar over HTTP: read by anyone signed in, changed by administrators only, audited."""
+
 from __future__ import annotations
 
 from engine.calendar import seed_from_package
@@ -12,7 +13,9 @@ def test_read_a_range_and_override_a_day(client, login, session_factory, clock):
         session.commit()
     days = client.get("/api/v1/calendar?start=2026-10-09&end=2026-10-11", headers=login("member1")).json
     assert [(d["date"], d["is_workday"], d["kind"]) for d in days] == [
-        ("2026-10-09", True, "workday"), ("2026-10-10", True, "adjusted_workday"), ("2026-10-11", False, "weekend"),
+        ("2026-10-09", True, "workday"),
+        ("2026-10-10", True, "adjusted_workday"),
+        ("2026-10-11", False, "weekend"),
     ]
     refused = client.put("/api/v1/calendar/2026-10-09", json={"is_workday": False, "reason": "本单位调休"}, headers=login("secretary"))
     assert_error_shape(refused, 403, "forbidden")

@@ -1,4 +1,5 @@
 """Bad input at the API's edge: each a clear 4xx in the one error shape, nothing written."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -51,9 +52,7 @@ def test_tokens_are_stored_only_as_hashes(client, login, session):
 
 
 def test_malformed_json_is_400(client, login):
-    response = client.post(
-        "/api/v1/process-instances", data="{not json", content_type="application/json", headers=login("drafter")
-    )
+    response = client.post("/api/v1/process-instances", data="{not json", content_type="application/json", headers=login("drafter"))
     assert_error_shape(response, 400, "malformed_json")
 
 
@@ -82,19 +81,24 @@ def test_unknown_routes_and_methods_use_the_error_shape(client, login):
 
 def test_oversized_body_is_413(app, client, login):
     app.config["MAX_CONTENT_LENGTH"] = 1024
-    response = client.post(
-        "/api/v1/process-instances", json={"process_key": "x", "data": {"blob": "x" * 5000}}, headers=login("drafter")
-    )
+    response = client.post("/api/v1/process-instances", json={"process_key": "x", "data": {"blob": "x" * 5000}}, headers=login("drafter"))
     assert_error_shape(response, 413, "too_large")
 
 
 def test_openapi_document_lists_the_contract(client):
     paths = client.get("/api/v1/openapi.json").json["paths"]
     for path in (
-        "/api/v1/auth/token", "/api/v1/process-definitions", "/api/v1/process-instances",
-        "/api/v1/process-instances/{instance_id}", "/api/v1/process-instances/{instance_id}/history",
-        "/api/v1/tasks", "/api/v1/tasks/{task_id}/claim", "/api/v1/tasks/{task_id}/unclaim",
-        "/api/v1/tasks/{task_id}/delegate", "/api/v1/tasks/{task_id}/complete", "/api/v1/audit/verify",
+        "/api/v1/auth/token",
+        "/api/v1/process-definitions",
+        "/api/v1/process-instances",
+        "/api/v1/process-instances/{instance_id}",
+        "/api/v1/process-instances/{instance_id}/history",
+        "/api/v1/tasks",
+        "/api/v1/tasks/{task_id}/claim",
+        "/api/v1/tasks/{task_id}/unclaim",
+        "/api/v1/tasks/{task_id}/delegate",
+        "/api/v1/tasks/{task_id}/complete",
+        "/api/v1/audit/verify",
     ):
         assert path in paths, path
 

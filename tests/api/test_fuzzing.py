@@ -1,5 +1,6 @@
 """Property-based requests generated from our own OpenAPI document (schemathesis): whatever a
 client sends, the answer is never a 500 and always the one error shape."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,8 +22,9 @@ def test_no_request_makes_the_server_fail(app, login, demo):  # type: ignore[no-
     for operation in operations(app):
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck),
-                  derandomize=True, database=None)
+        @settings(
+            max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True, database=None
+        )
         def answers_cleanly(case) -> None:  # type: ignore[no-untyped-def]
             response = case.call(headers={**(case.headers or {}), **headers})
             assert response.status_code < 500, (case.method, case.path, response.status_code, response.text[:300])

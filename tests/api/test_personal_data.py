@@ -1,5 +1,6 @@
 """Reads of personal records: allowed by scope, and every read of someone else's record is
 visible to the auditors (who, when, whose record)."""
+
 from __future__ import annotations
 
 from engine.models import Person

@@ -1,4 +1,5 @@
 """Settings are read in one place (api/settings.py), from a mapping like the environment."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,10 +23,17 @@ def test_defaults_for_an_empty_environment():
 
 
 def test_each_variable_and_empty_ones_count_as_unset():
-    settings = read_settings({
-        "DATABASE_URL": "postgresql://wf@db/wf", "REDIS_URL": "redis://r:6379/0", "SECRET_KEY": "s3cret",
-        "WF_DEMO": "Yes", "PORT": "8080", "WF_QUEUE": "other", "WF_INSTANCE_DIR": "/srv/wf",
-    })
+    settings = read_settings(
+        {
+            "DATABASE_URL": "postgresql://wf@db/wf",
+            "REDIS_URL": "redis://r:6379/0",
+            "SECRET_KEY": "s3cret",
+            "WF_DEMO": "Yes",
+            "PORT": "8080",
+            "WF_QUEUE": "other",
+            "WF_INSTANCE_DIR": "/srv/wf",
+        }
+    )
     empty = read_settings({"DATABASE_URL": "", "REDIS_URL": "", "PORT": "", "WF_QUEUE": "", "WF_DEMO": ""})
 
     assert (settings.database_url, settings.redis_url, settings.secret_key) == ("postgresql://wf@db/wf", "redis://r:6379/0", "s3cret")

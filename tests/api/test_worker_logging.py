@@ -1,4 +1,5 @@
 """The worker's log lines name the RQ job that wrote them, without the job's code saying so."""
+
 from __future__ import annotations
 
 import io

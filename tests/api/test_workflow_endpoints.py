@@ -1,4 +1,5 @@
 """Deploying, starting and working on tasks through HTTP, including what is refused and why."""
+
 from __future__ import annotations
 
 import io
@@ -73,8 +74,11 @@ def test_drafter_submits_and_secretary_sees_it_in_the_group_inbox(client, login,
     assert instance["status"] == "running" and instance["definition_version"] == 1
     (plan,) = instance["open_tasks"]
     submission = {
-        "title": "第一党支部2026年度发展党员计划", "content": "计划发展党员2名。", "scope": "local",
-        "methods": ["meeting"], "publish_on": "2026-03-10",
+        "title": "第一党支部2026年度发展党员计划",
+        "content": "计划发展党员2名。",
+        "scope": "local",
+        "methods": ["meeting"],
+        "publish_on": "2026-03-10",
     }
     done = client.post(f"/api/v1/tasks/{plan['id']}/complete", json={"data": submission}, headers=login("drafter"))
     assert done.status_code == 200 and done.json["completion_data"]["publish_on"] == "2026-03-10"
@@ -105,9 +109,7 @@ def test_a_task_form_comes_with_the_values_it_shows_but_does_not_ask_for(client,
 def test_a_form_failure_is_422_naming_each_field_and_writes_nothing(client, login, demo, session, disclosure_deployed):
     (plan,) = start(client, login, organization_id=demo.branch1.id).json["open_tasks"]
     events = session.query(AuditEvent).count()
-    response = client.post(
-        f"/api/v1/tasks/{plan['id']}/complete", json={"data": {"title": "x", "scope": "moon"}}, headers=login("drafter")
-    )
+    response = client.post(f"/api/v1/tasks/{plan['id']}/complete", json={"data": {"title": "x", "scope": "moon"}}, headers=login("drafter"))
     errors = assert_error_shape(response, 422, "submission_invalid")["errors"]
     assert {"title", "scope", "content", "methods", "publish_on"} <= set(errors)
     assert session.query(AuditEvent).count() == events
@@ -133,9 +135,7 @@ def test_claim_and_stale_version(client, login, demo, disclosure_deployed):
     (plan,) = instance["open_tasks"]
     claimed = client.post(f"/api/v1/tasks/{plan['id']}/claim", json={}, headers=login("drafter"))
     assert claimed.status_code == 200 and claimed.json["assignee_id"] is not None
-    stale = client.post(
-        f"/api/v1/tasks/{plan['id']}/unclaim", json={"expected_version": instance["version"]}, headers=login("drafter")
-    )
+    stale = client.post(f"/api/v1/tasks/{plan['id']}/unclaim", json={"expected_version": instance["version"]}, headers=login("drafter"))
     assert_error_shape(stale, 409, "conflict")
 
 

@@ -3,6 +3,7 @@
 Each test gets its own queue (and so its own bell set in Redis), and the worker runs against the
 same database the test uses.
 """
+
 from __future__ import annotations
 
 import os
@@ -38,10 +39,26 @@ def start_worker(database_url: str, redis_url: str, queue_name: str) -> Iterator
     def start() -> subprocess.Popen:
         env = {**os.environ, "DATABASE_URL": normalize_url(database_url)}  # its jobs use the worker's --url
         worker = subprocess.Popen(
-            [sys.executable, "-m", "rq.cli", "worker", "--worker-class", "api.worker.TimerWorker", "--url", redis_url,
-             "--path", str(ROOT), "--name",
-             f"{queue_name}-{len(workers)}", queue_name],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "rq.cli",
+                "worker",
+                "--worker-class",
+                "api.worker.TimerWorker",
+                "--url",
+                redis_url,
+                "--path",
+                str(ROOT),
+                "--name",
+                f"{queue_name}-{len(workers)}",
+                queue_name,
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         workers.append(worker)
         wait_until_registered(redis_url, f"{queue_name}-{len(workers) - 1}")

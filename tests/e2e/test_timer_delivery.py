@@ -1,5 +1,6 @@
 """Timers with a real Redis, a real worker process and real seconds: on time, after Redis lost
 everything, after a worker died while firing, a thousand at once — each fired exactly once."""
+
 from __future__ import annotations
 
 import threading
@@ -10,11 +11,11 @@ import redis
 from sqlalchemy import func, select
 
 from engine.clock import SYSTEM_CLOCK
-from engine.timers.doorbell import RedisDoorbell
-from engine.instances.service import InstanceService
-from engine.models import AuditEvent, Timer, TimerState, UserTask, TaskStatus
 from engine.definitions.spec_cache import SpecCache
+from engine.instances.service import InstanceService
+from engine.models import AuditEvent, TaskStatus, Timer, TimerState, UserTask
 from engine.timers.delivery import TimerDelivery, sole_deliverer
+from engine.timers.doorbell import RedisDoorbell
 from tests.e2e.conftest import kill_group, wait_until
 from tests.engine.conftest import deploy_fixture
 
@@ -42,9 +43,9 @@ def deadline_timer(session_factory, instance_id: int) -> Timer:  # type: ignore[
 def fired_events(session_factory, instance_id: int) -> int:  # type: ignore[no-untyped-def]
     with session_factory() as fresh:
         return fresh.scalar(
-            select(func.count()).select_from(AuditEvent).where(
-                AuditEvent.instance_id == instance_id, AuditEvent.event_type == "timer.fired"
-            )
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.instance_id == instance_id, AuditEvent.event_type == "timer.fired")
         )
 
 
@@ -122,9 +123,7 @@ def test_a_thousand_timers_due_in_the_same_second_each_fire_once(
     wait_until(all_fired, 100, "all 1,000 timers fired")
     with session_factory() as fresh:
         per_instance = fresh.execute(
-            select(AuditEvent.instance_id, func.count())
-            .where(AuditEvent.event_type == "timer.fired")
-            .group_by(AuditEvent.instance_id)
+            select(AuditEvent.instance_id, func.count()).where(AuditEvent.event_type == "timer.fired").group_by(AuditEvent.instance_id)
         ).all()
     assert len(per_instance) == 1000 and {count for _, count in per_instance} == {1}
     assert {instance for instance, _ in per_instance} == set(instance_ids)

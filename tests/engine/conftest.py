@@ -1,15 +1,15 @@
 """Fixtures for engine tests: services and deploying fixture BPMN files (the organisation tree and
 people come from tests/helpers/organisation_fixtures.py)."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import pytest
 from sqlalchemy.orm import Session
 
 from engine.clock import FrozenClock
 from engine.definitions.deployment import deploy
-from engine.instances.service import InstanceService
 from engine.definitions.spec_cache import SpecCache
+from engine.instances.service import InstanceService
 from tests.conftest import FIXTURES
 
 

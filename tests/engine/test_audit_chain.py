@@ -1,4 +1,5 @@
 """The audit chain: every command leaves events, and editing or deleting a row is detected."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,8 +23,13 @@ def history(session, service, clock, org_tree, people):  # type: ignore[no-untyp
 def test_events_carry_who_what_where_and_before_after(session, history, people, org_tree):
     events = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == history.id).order_by(AuditEvent.seq)).all()
     assert [e.event_type for e in events] == [
-        "instance.started", "task.created", "task.claimed", "task.completed", "task.created",
-        "timer.scheduled", "timer.scheduled",  # the review's SLA: its reminder and its escalation
+        "instance.started",
+        "task.created",
+        "task.claimed",
+        "task.completed",
+        "task.created",
+        "timer.scheduled",
+        "timer.scheduled",  # the review's SLA: its reminder and its escalation
     ]
     claimed = events[2]
     assert claimed.actor_id == people["drafter"].id and claimed.organization_id == org_tree.branch_a.id

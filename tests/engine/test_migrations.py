@@ -1,4 +1,5 @@
 """The Alembic migrations, not the models, create the schema; they must agree exactly."""
+
 from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata

@@ -2,6 +2,7 @@
 
 Plain functions rather than fixtures, so the tests also run with --noconftest.
 """
+
 from __future__ import annotations
 
 import copy
@@ -61,4 +62,3 @@ def sample_definition() -> dict[str, Any]:
 
 def sample_form() -> FormDefinition:
     return parse_form_definition(sample_definition())
-

@@ -1,4 +1,5 @@
 """Parsing form definitions: what is accepted, and every refusal naming where it is."""
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,13 @@ def test_a_good_definition_parses_into_fields_in_declaration_order() -> None:
     assert [f.name for f in form.fields] == list(sample_definition()["properties"])
     scope = form.field_named("scope")
     assert scope == FormField(
-        name="scope", type="string", title="公开范围", required=True, widget="radio",
-        enum=("society", "local"), enum_titles=("向社会公开", "在本单位公开"),
+        name="scope",
+        type="string",
+        title="公开范围",
+        required=True,
+        widget="radio",
+        enum=("society", "local"),
+        enum_titles=("向社会公开", "在本单位公开"),
     )
     methods = form.field_named("methods")
     assert methods is not None and methods.items is not None
@@ -185,9 +191,7 @@ REFUSALS: list[tuple[str, Change, str]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("change", "path"), [case[1:] for case in REFUSALS], ids=[case[0] for case in REFUSALS]
-)
+@pytest.mark.parametrize(("change", "path"), [case[1:] for case in REFUSALS], ids=[case[0] for case in REFUSALS])
 def test_a_refusal_names_the_path_of_what_is_wrong(change: Change, path: str) -> None:
     definition = sample_definition()
     change(definition)

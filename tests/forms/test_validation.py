@@ -1,4 +1,5 @@
 """Validating submissions: typed results, every kind of error, all errors at once, junk input."""
+
 from __future__ import annotations
 
 import re
@@ -64,9 +65,7 @@ def test_a_date_time_keeps_its_offset_and_a_naive_one_is_beijing_time() -> None:
 
 
 def test_null_and_empty_text_mean_no_answer() -> None:
-    cleaned = validate_submission(
-        sample_form(), {**VALID, "email": "", "publish_on": "2024-07-01", "feedback_days": None}
-    )
+    cleaned = validate_submission(sample_form(), {**VALID, "email": "", "publish_on": "2024-07-01", "feedback_days": None})
     assert "email" not in cleaned and cleaned["feedback_days"] == 5
     assert _errors({**VALID, "title": "", "scope": None}) == {
         "title": ["必填项 (required)"],
@@ -89,12 +88,13 @@ ERROR_KINDS: list[tuple[str, Any, str]] = [
     ("scope", "moon", "取值须为以下之一：向社会公开、在本单位公开 (must be one of: society, local)"),
     ("publish_on", "2024-02-30", "必须是有效日期，格式为 YYYY-MM-DD (must be a valid date, YYYY-MM-DD)"),
     ("publish_on", "20240201", "必须是有效日期，格式为 YYYY-MM-DD (must be a valid date, YYYY-MM-DD)"),
-    ("published_at", "2024-07-01", ("必须是有效的日期时间，格式为 YYYY-MM-DDTHH:MM[:SS][时区] "
-                                    "(must be a valid date-time, YYYY-MM-DDTHH:MM[:SS][offset])")),
-    ("amount", 12.5, ('必须是以文本表示的十进制数，如 "12.50" '
-                      '(must be a decimal number written as a string, e.g. "12.50")')),
-    ("amount", "1e3", ('必须是以文本表示的十进制数，如 "12.50" '
-                       '(must be a decimal number written as a string, e.g. "12.50")')),
+    (
+        "published_at",
+        "2024-07-01",
+        ("必须是有效的日期时间，格式为 YYYY-MM-DDTHH:MM[:SS][时区] (must be a valid date-time, YYYY-MM-DDTHH:MM[:SS][offset])"),
+    ),
+    ("amount", 12.5, ('必须是以文本表示的十进制数，如 "12.50" (must be a decimal number written as a string, e.g. "12.50")')),
+    ("amount", "1e3", ('必须是以文本表示的十进制数，如 "12.50" (must be a decimal number written as a string, e.g. "12.50")')),
     ("amount", "-1", "不能小于 0 (must be at least 0)"),
     ("email", "not-an-email", "必须是有效的电子邮箱地址 (must be a valid email address)"),
     ("postcode", "10000", "格式不符合要求 (must match the pattern ^[0-9]{6}$)"),
@@ -111,8 +111,11 @@ ERROR_KINDS: list[tuple[str, Any, str]] = [
     ("methods", "meeting", "必须是列表 (must be a list)"),
     ("methods", [], "须包含 1 到 2 项 (must contain between 1 and 2 items)"),
     ("methods", ["meeting", "meeting"], "不能包含重复项 (items must be unique)"),
-    ("methods", ["meeting", "moon"], ("第 2 项 (item 2)：取值须为以下之一：meeting、document、website "
-                                      "(must be one of: meeting, document, website)")),
+    (
+        "methods",
+        ["meeting", "moon"],
+        ("第 2 项 (item 2)：取值须为以下之一：meeting、document、website (must be one of: meeting, document, website)"),
+    ),
     ("methods", [None], "第 1 项 (item 1)：不能为空 (must not be null)"),
     ("tags", ["党建工作要点"], "第 1 项 (item 1)：长度不能超过 4 (length must be at most 4)"),
     ("levels", [1, "2"], "第 2 项 (item 2)：必须是整数 (must be an integer)"),
@@ -160,9 +163,7 @@ def test_anything_but_an_object_is_refused_as_a_whole(data: Any) -> None:
 
 def test_field_names_that_are_schema_members_do_not_clash() -> None:
     definition = sample_definition()
-    definition["properties"] = {
-        name: {"type": "integer", "title": name} for name in ("load", "Meta", "fields", "opts")
-    }
+    definition["properties"] = {name: {"type": "integer", "title": name} for name in ("load", "Meta", "fields", "opts")}
     definition.update(required=["load"], **{"x-layout": []})
     form = parse_form_definition(definition)
     assert validate_submission(form, {"load": 1, "Meta": 2}) == {"load": 1, "Meta": 2}
@@ -176,10 +177,37 @@ def test_the_schema_is_built_once_per_definition() -> None:
 
 
 JUNK_VALUES: list[Any] = [
-    None, True, False, 0, -1, 10**5000, 1.5, float("inf"), float("-inf"), float("nan"),
-    "", " ", "x" * 100_000, "\ud800", "\x00", "2024-13-45", "9999-99-99T99:99", "NaN", "1e999",
-    [], [None], [[]], [{}], ["x"] * 1000, {}, {"a": 1}, {"": None}, [[[[[[]]]]]],
-    {1: 2}, (1, 2), ["meeting", 1, True, None, 1.5, {}],
+    None,
+    True,
+    False,
+    0,
+    -1,
+    10**5000,
+    1.5,
+    float("inf"),
+    float("-inf"),
+    float("nan"),
+    "",
+    " ",
+    "x" * 100_000,
+    "\ud800",
+    "\x00",
+    "2024-13-45",
+    "9999-99-99T99:99",
+    "NaN",
+    "1e999",
+    [],
+    [None],
+    [[]],
+    [{}],
+    ["x"] * 1000,
+    {},
+    {"a": 1},
+    {"": None},
+    [[[[[[]]]]]],
+    {1: 2},
+    (1, 2),
+    ["meeting", 1, True, None, 1.5, {}],
 ]
 NAMES = list(sample_definition()["properties"])
 JUNK_SUBMISSIONS: list[Any] = [

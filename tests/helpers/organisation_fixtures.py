@@ -1,5 +1,6 @@
 """A small organisation tree (党委 → two 党支部, one with a 党小组) and four people holding roles in
 it, for tests that need people but not the whole demo organisation."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

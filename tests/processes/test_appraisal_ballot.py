@@ -2,6 +2,7 @@
 votes per member and grade), and nothing that ties the two together — no table row, no audit event,
 no task data, no log line. Also: each member finds their own 自评 among their tasks, and the decision
 table proposes grades from the tallies."""
+
 from __future__ import annotations
 
 import json
@@ -12,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from engine.db import Base
-from engine.models import AuditEvent, ProcessInstance
-from engine.instances.serialization import state_from_json
 from engine.definitions.spec_cache import SpecCache
+from engine.instances.serialization import state_from_json
+from engine.models import AuditEvent, ProcessInstance
 from tests.processes.test_scenarios import PROCESSES, ScenarioPlayer
 from tests.web.test_sign_in import csrf_token, sign_in
 
@@ -81,7 +82,9 @@ def test_a_ballot_links_no_voter_to_a_grade(player: ScenarioPlayer, caplog: pyte
     assert grading.data["tallies"][member3] == {"excellent": 1, "qualified": 0, "basically_qualified": 0, "unqualified": 2}
     proposed = grading.data["proposed_grades"]
     assert (proposed[member2], proposed[member3], proposed[str(player.people["member1"])]) == (
-        "basically_qualified", "unqualified", "qualified",
+        "basically_qualified",
+        "unqualified",
+        "qualified",
     )
 
 
@@ -145,9 +148,14 @@ def test_a_ballot_cast_on_the_page_links_no_voter_to_a_grade(player: ScenarioPla
     assert _every_row(player) == before  # a refused ballot leaves nothing, not even a receipt
 
     with caplog.at_level(logging.DEBUG):
-        cast = client.post(f"/appraisals/{player.instance_id}/ballot", data={
-            "csrf_token": csrf_token(page), f"grade-{member2}": "basically_qualified", f"grade-{member3}": "excellent",
-        })
+        cast = client.post(
+            f"/appraisals/{player.instance_id}/ballot",
+            data={
+                "csrf_token": csrf_token(page),
+                f"grade-{member2}": "basically_qualified",
+                f"grade-{member3}": "excellent",
+            },
+        )
     assert cast.status_code == 302
     added, removed = _difference(before, _every_row(player))
     _only_receipt_counters_and_a_bare_event(added, removed, player.people["member1"])

@@ -1,5 +1,6 @@
 """The 发展党员 pipeline and an organisation's choice of regulation version, through the API, on the
 demo organisation with its seeded cases at several stages."""
+
 from __future__ import annotations
 
 import io
@@ -10,10 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from engine.calendar import seed_from_package
-from processes.member_development.demo_cases import seed_development_cases
 from engine.definitions.deployment import deploy_package_folders
-from processes import EXTENSIONS, package_folders
 from engine.models import AuditEvent, Person
+from processes import EXTENSIONS, package_folders
+from processes.member_development.demo_cases import seed_development_cases
 from tests.web.test_sign_in import sign_in
 
 MEMBER_DEVELOPMENT = Path(__file__).resolve().parents[2] / "processes" / "member_development"
@@ -37,7 +38,11 @@ def test_pipeline_counts_people_by_stage_and_lists_deadlines(client, login, demo
     assert pipeline["cases"] == len(seeded_cases) == 4
     by_stage = {stage["stage"]: stage for stage in pipeline["stages"]}
     assert {code: stage["count"] for code, stage in by_stage.items()} == {
-        "application": 1, "activist": 0, "candidate": 1, "admission": 1, "probation": 1,
+        "application": 1,
+        "activist": 0,
+        "candidate": 1,
+        "admission": 1,
+        "probation": 1,
     }
     assert by_stage["application"]["steps"] == [{"step": 2, "title": "党组织派人谈话", "count": 1}]
     assert by_stage["candidate"]["steps"] == [{"step": 7, "title": "确定发展对象", "count": 1}]
@@ -66,8 +71,12 @@ def test_an_organisation_chooses_the_version_new_cases_follow(client, login, dem
     clock.set(datetime(2026, 11, 25, 2, 0))
     choice = f"/api/v1/organizations/{demo.committee.id}/rule-sets/member_development"
     assert client.get(choice, headers=login("owner")).json | {"versions": None} == {
-        "rule_set": "member_development", "title": "《中国共产党发展党员工作细则》（2026年5月修订）", "versions": None,
-        "chosen": None, "in_force": "2026.05", "applies": "2026.05",
+        "rule_set": "member_development",
+        "title": "《中国共产党发展党员工作细则》（2026年5月修订）",
+        "versions": None,
+        "chosen": None,
+        "in_force": "2026.05",
+        "applies": "2026.05",
     }
 
     response = client.put(choice, json={"version": "2014"}, headers=login("owner"))
@@ -117,7 +126,8 @@ def _start_case(client, login, demo) -> dict:  # type: ignore[no-untyped-def, ty
     upload = {"file": (io.BytesIO(bpmn), "member_development.bpmn")}
     client.post("/api/v1/process-definitions", data=upload, headers=login("owner"), content_type="multipart/form-data")
     response = client.post(
-        "/api/v1/process-instances", json={"process_key": "member_development", "organization_id": demo.branch1.id},
+        "/api/v1/process-instances",
+        json={"process_key": "member_development", "organization_id": demo.branch1.id},
         headers=login("secretary"),
     )
     assert response.status_code == 201, response.json
@@ -134,7 +144,7 @@ def test_the_pipeline_page_links_each_deadline_to_its_task(client, demo, seeded_
     assert f'href="/organizations/{demo.branch1.id}/pipeline"' in home
     page = client.get(f"/organizations/{demo.branch1.id}/pipeline").get_data(as_text=True)
     assert "在办 4 件" in page and "第 13 步 上级党委预审：1" in page
-    overdue = page[page.index('id="overdue"'):page.index('id="due_soon"')]
+    overdue = page[page.index('id="overdue"') : page.index('id="due_soon"')]
     assert "入党申请人 陈晨" in overdue and 'href="/tasks/' in overdue
     with session_factory() as session:
         read = session.scalars(select(AuditEvent).where(AuditEvent.event_type == "pipeline.read")).one()

@@ -1,5 +1,6 @@
 """The 转正 decisions (confirm, extend, cancel) act only on someone still a probationary member: a
 probationary member struck off (除名) while the development case is open must not become a full member."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -18,18 +19,28 @@ DECISIONS = [confirm_full_membership, extend_probation, cancel_probation]
 
 def decide(handler: ServiceHandler, session, clock, person_id: int) -> dict:  # type: ignore[no-untyped-def, type-arg]
     call = ServiceCall(
-        session=session, clock=clock, instance=SimpleNamespace(subject_person_id=person_id),  # type: ignore[arg-type]
-        actor_id=None, params={}, task_data={"extension_months": 6}, start_process=None,  # type: ignore[arg-type]
+        session=session,
+        clock=clock,
+        instance=SimpleNamespace(subject_person_id=person_id),  # type: ignore[arg-type]
+        actor_id=None,
+        params={},
+        task_data={"extension_months": 6},
+        start_process=None,  # type: ignore[arg-type]
         rule_sets=EXTENSIONS.rule_sets,
     )
     return handler(call)
 
 
 def on_probation(session, clock, person_id: int, status: MembershipStatus) -> None:  # type: ignore[no-untyped-def]
-    session.add(PartyStanding(
-        person_id=person_id, status=status, probation_started_on=date(2025, 6, 30), probation_ends_on=date(2026, 6, 30),
-        updated_at=clock.now(),
-    ))
+    session.add(
+        PartyStanding(
+            person_id=person_id,
+            status=status,
+            probation_started_on=date(2025, 6, 30),
+            probation_ends_on=date(2026, 6, 30),
+            updated_at=clock.now(),
+        )
+    )
     session.flush()
 
 

@@ -1,4 +1,5 @@
 """The forms each process package ships in processes/<key>/forms/ (those of 党务公开 review in detail), and loading a folder of them."""
+
 from __future__ import annotations
 
 import json

@@ -6,6 +6,7 @@ The clock is injected: a step dated later than "today" moves the clock to that d
 and fires whatever timers fell due on the way, as the timer daemon would. This runner only
 interprets the data.
 """
+
 from __future__ import annotations
 
 import io
@@ -21,8 +22,8 @@ from sqlalchemy import select
 from engine.calendar import seed_from_package
 from engine.calendar.seeding import publish_year
 from engine.clock import FrozenClock
-from engine.party.demo_organization import DemoOrganization
 from engine.models import MembershipStatus, PartyStanding, Person, ProcessInstance
+from engine.party.demo_organization import DemoOrganization
 from engine.timers.delivery import fire_due_timers
 from processes import EXTENSIONS
 
@@ -212,7 +213,8 @@ class ScenarioPlayer:
     def group_task(self, element_id: str, username: str) -> dict[str, Any]:
         """The task as the user finds it: in their group inbox, filtered to this process."""
         response = self.client.get(
-            "/api/v1/tasks", query_string={"scope": "group", "process_key": self.suite["process"], "per_page": 100},
+            "/api/v1/tasks",
+            query_string={"scope": "group", "process_key": self.suite["process"], "per_page": 100},
             headers=self.headers(username),
         )
         assert response.status_code == 200, response.json

@@ -1,5 +1,6 @@
 """Browser fixtures: the application served on a free local port, and Debian's Chromium driven by
 Playwright. A missing browser fails these tests (make test installs it); it never skips them."""
+
 from __future__ import annotations
 
 import io
@@ -50,10 +51,15 @@ def page(browser: Browser) -> Iterator[Page]:
 @pytest.fixture
 def plan_task(client, login, demo, session) -> UserTask:  # type: ignore[no-untyped-def]
     """A disclosure review started by the drafter of 第一党支部, waiting at its plan."""
-    deployed = client.post("/api/v1/process-definitions", headers=login("owner"), content_type="multipart/form-data",
-                           data={"file": (io.BytesIO(DISCLOSURE_REVIEW), "disclosure_review.bpmn")})
+    deployed = client.post(
+        "/api/v1/process-definitions",
+        headers=login("owner"),
+        content_type="multipart/form-data",
+        data={"file": (io.BytesIO(DISCLOSURE_REVIEW), "disclosure_review.bpmn")},
+    )
     assert deployed.status_code == 201, deployed.json
-    started = client.post("/api/v1/process-instances", headers=login("drafter"),
-                          json={"process_key": "disclosure_review", "organization_id": demo.branch1.id})
+    started = client.post(
+        "/api/v1/process-instances", headers=login("drafter"), json={"process_key": "disclosure_review", "organization_id": demo.branch1.id}
+    )
     assert started.status_code == 201, started.json
     return session.get(UserTask, started.json["open_tasks"][0]["id"])

@@ -1,5 +1,6 @@
 """What was published, read in the browser by the public and by members, each seeing only what its
 scope allows, and the opinions left during the feedback window."""
+
 from __future__ import annotations
 
 import re
@@ -15,13 +16,20 @@ from tests.web.test_sign_in import csrf_token, sign_in
 def published(client, login, session, clock, demo, plan_task: UserTask) -> dict[DisclosureScope, Disclosure]:  # type: ignore[no-untyped-def]
     """Two records as the publish step of two reviews leaves them: one to society, one within the
     unit. (The review that publishes is played end to end in tests/processes.)"""
-    another = client.post("/api/v1/process-instances", headers=login("drafter"),
-                          json={"process_key": "disclosure_review", "organization_id": demo.branch1.id})
+    another = client.post(
+        "/api/v1/process-instances", headers=login("drafter"), json={"process_key": "disclosure_review", "organization_id": demo.branch1.id}
+    )
     assert another.status_code == 201, another.json
     records = {
         scope: Disclosure(
-            instance_id=instance_id, organization_id=demo.branch1.id, title=title, content=f"{title}：正文。",
-            scope=scope, methods=["bulletin_board"], feedback_days=5, status=DisclosureStatus.PUBLISHED,
+            instance_id=instance_id,
+            organization_id=demo.branch1.id,
+            title=title,
+            content=f"{title}：正文。",
+            scope=scope,
+            methods=["bulletin_board"],
+            feedback_days=5,
+            status=DisclosureStatus.PUBLISHED,
             published_at=clock.now(),
         )
         for scope, title, instance_id in (
@@ -57,9 +65,14 @@ def test_a_member_of_the_unit_reads_what_was_published_within_it(client, publish
 def test_the_public_leaves_an_opinion_on_a_public_disclosure(client, session, published):
     record = published[DisclosureScope.SOCIETY]
     page = client.get(f"/disclosures/{record.id}").get_data(as_text=True)
-    response = client.post(f"/disclosures/{record.id}", data={
-        "csrf_token": csrf_token(page), "content": "建议同时公布各支部的缴纳情况。", "author_name": "张三",
-    })
+    response = client.post(
+        f"/disclosures/{record.id}",
+        data={
+            "csrf_token": csrf_token(page),
+            "content": "建议同时公布各支部的缴纳情况。",
+            "author_name": "张三",
+        },
+    )
     assert response.status_code == 302
     assert "意见已提交" in client.get(response.headers["Location"]).get_data(as_text=True)
     opinion = session.scalars(select(DisclosureOpinion)).one()
@@ -90,7 +103,8 @@ def test_no_opinions_once_the_feedback_window_closed(client, session, published)
 def test_text_no_column_can_hold_is_refused_before_it_is_stored(client, session, published):
     record = published[DisclosureScope.SOCIETY]
     page = client.get(f"/disclosures/{record.id}").get_data(as_text=True)
-    response = client.post(f"/disclosures/{record.id}", data={"csrf_token": csrf_token(page), "content": "意见\x00"},
-                           headers={"Accept": "text/html"})
+    response = client.post(
+        f"/disclosures/{record.id}", data={"csrf_token": csrf_token(page), "content": "意见\x00"}, headers={"Accept": "text/html"}
+    )
     assert response.status_code == 422 and "NUL" in response.get_data(as_text=True)
     assert opinions(session) == 0

@@ -1,6 +1,7 @@
 """Process owners edit a deployed process in the browser: the diagram (laid out when the file has
 none) loads into the editor, and the edited diagram deploys as the next version with the version's
 decision tables and forms, or is refused with every problem named and nothing stored."""
+
 from __future__ import annotations
 
 import re
@@ -53,8 +54,11 @@ def test_an_edited_diagram_deploys_as_the_next_version_with_its_forms(client, se
     sign_in(client, "owner")
     diagram = client.get("/definitions/disclosure_review/diagram").get_data(as_text=True)
     edited = diagram.replace('name="提出公开方案"', 'name="拟订公开方案"')
-    response = client.post("/definitions/disclosure_review/deploy", data=edited.encode(),
-                           headers={"X-CSRFToken": editor_token(client), "Content-Type": "application/xml"})
+    response = client.post(
+        "/definitions/disclosure_review/deploy",
+        data=edited.encode(),
+        headers={"X-CSRFToken": editor_token(client), "Content-Type": "application/xml"},
+    )
     assert (response.status_code, response.json) == (201, {"key": "disclosure_review", "version": 2, "created": True})
     (_, first_files), (_, second_files) = versions(session)
     assert first_files == second_files  # the same forms travel with the new version
@@ -65,9 +69,12 @@ def test_an_edited_diagram_deploys_as_the_next_version_with_its_forms(client, se
 def test_a_broken_diagram_is_refused_by_element_and_stores_nothing(client, session, plan_task):
     sign_in(client, "owner")
     diagram = client.get("/definitions/disclosure_review/diagram").get_data(as_text=True)
-    broken = diagram.replace('<bpmn:script>', '<bpmn:script>import os\n', 1)
-    response = client.post("/definitions/disclosure_review/deploy", data=broken.encode(),
-                           headers={"X-CSRFToken": editor_token(client), "Content-Type": "application/xml"})
+    broken = diagram.replace("<bpmn:script>", "<bpmn:script>import os\n", 1)
+    response = client.post(
+        "/definitions/disclosure_review/deploy",
+        data=broken.encode(),
+        headers={"X-CSRFToken": editor_token(client), "Content-Type": "application/xml"},
+    )
     assert response.status_code == 422
     assert response.json["problems"] and all(p["element_id"] for p in response.json["problems"])
     assert [version for version, _ in versions(session)] == [1]
@@ -76,7 +83,8 @@ def test_a_broken_diagram_is_refused_by_element_and_stores_nothing(client, sessi
 def test_a_deployment_without_the_pages_token_is_refused(client, session, plan_task):
     sign_in(client, "owner")
     diagram = client.get("/definitions/disclosure_review/diagram").data
-    response = client.post("/definitions/disclosure_review/deploy", data=diagram,
-                           headers={"Content-Type": "application/xml", "Accept": "application/json"})
+    response = client.post(
+        "/definitions/disclosure_review/deploy", data=diagram, headers={"Content-Type": "application/xml", "Accept": "application/json"}
+    )
     assert response.status_code == 400 and response.json["code"] == "csrf_failed"
     assert [version for version, _ in versions(session)] == [1]

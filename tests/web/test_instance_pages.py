@@ -1,5 +1,6 @@
 """An instance's trace and the audit chain's check, as an auditor or a participant reads them in the
 browser: who did what and when, and which row was altered when someone edited the database."""
+
 from __future__ import annotations
 
 import re
@@ -69,7 +70,7 @@ def test_an_instance_one_may_not_see_is_not_found(client, plan_task):
 
 def manage_form(page: str, command: str) -> dict[str, str]:
     """The hidden fields of one of the instance page's command forms."""
-    form = page[page.index(f"/{command}\""):]
+    form = page[page.index(f'/{command}"') :]
     return {
         "csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1),
         "version": re.search(r'name="version" type="hidden" value="(\d+)"', form).group(1),
@@ -86,7 +87,7 @@ def test_the_starter_suspends_resumes_and_cancels_with_a_reason(client, session,
     cancelled = client.post(f"{url}/cancel", data={**manage_form(page, "cancel"), "reason": "重复发起"})
     assert cancelled.status_code == 302
     page = client.get(url).get_data(as_text=True)
-    assert "已取消 (cancelled)" in page and "重复发起" in page and "/cancel\"" not in page
+    assert "已取消 (cancelled)" in page and "重复发起" in page and '/cancel"' not in page
     session.expire_all()
     types = session.scalars(select(AuditEvent.event_type).where(AuditEvent.instance_id == plan_task.instance_id)).all()
     assert {"instance.suspended", "instance.resumed", "instance.cancelled"} <= set(types)
@@ -116,6 +117,10 @@ def test_only_those_who_manage_an_instance_see_and_use_its_commands(client, sess
 
 def test_an_id_beyond_any_row_is_not_found_not_an_error(client, plan_task):
     sign_in(client, "auditor")
-    for path in ("/instances/99999999999999999999", "/disclosures/99999999999999999999",
-                 "/appraisals/99999999999999999999/ballot", "/organizations/99999999999999999999/pipeline"):
+    for path in (
+        "/instances/99999999999999999999",
+        "/disclosures/99999999999999999999",
+        "/appraisals/99999999999999999999/ballot",
+        "/organizations/99999999999999999999/pipeline",
+    ):
         assert client.get(path, headers={"Accept": "text/html"}).status_code == 404, path

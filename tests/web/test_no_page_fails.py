@@ -1,6 +1,7 @@
 """No page answers 500: every page's GET, for every demo account and for a visitor, with ids that
 exist, ids that do not, and text where an id belongs; and every page's form post, with a valid
 token and nonsense in every field."""
+
 from __future__ import annotations
 
 import re
@@ -50,8 +51,18 @@ def test_no_page_answers_500(app, client, demo, plan_task, account):
     assert failures == []
 
 
-JUNK = {"content": "", "person_id": "abc", "organization_id": "-1", "process_key": "nope", "version": "x",
-        "reason": "r" * 600, "title": "t" * 300, "grade-1": "best", "step_date": "2026-02-30", "publish_on": "yesterday"}
+JUNK = {
+    "content": "",
+    "person_id": "abc",
+    "organization_id": "-1",
+    "process_key": "nope",
+    "version": "x",
+    "reason": "r" * 600,
+    "title": "t" * 300,
+    "grade-1": "best",
+    "step_date": "2026-02-30",
+    "publish_on": "yesterday",
+}
 
 
 @pytest.mark.parametrize("account", ACCOUNTS[1:], ids=ACCOUNTS[1:])
@@ -71,8 +82,12 @@ def test_no_form_post_answers_500(app, client, demo, plan_task, account):
 
 def _filled(rule: str, plan_task, demo) -> list[str]:  # type: ignore[no-untyped-def]
     values = {
-        "task_id": plan_task.id, "instance_id": str(plan_task.instance_id), "disclosure_id": "1",
-        "organization_id": str(demo.branch1.id), "notification_id": "1", "key": "disclosure_review",
+        "task_id": plan_task.id,
+        "instance_id": str(plan_task.instance_id),
+        "disclosure_id": "1",
+        "organization_id": str(demo.branch1.id),
+        "notification_id": "1",
+        "key": "disclosure_review",
     }
     path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: values[m.group(1)], rule)
     if "<any(" in path:

@@ -1,5 +1,6 @@
 """Notifications (reminders, escalations, appraisal results) on the inbox page: shown to the person
 they are for, linked to their task or case, and marked read there."""
+
 from __future__ import annotations
 
 from sqlalchemy import select

@@ -2,6 +2,7 @@
 (open the task from the inbox, fill in the form by clicking and typing, correct a refused answer,
 the next reviewer reads the plan before answering), a process owner edits and deploys it, and a
 member casts the 民主测评 ballot."""
+
 from __future__ import annotations
 
 import json

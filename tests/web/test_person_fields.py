@@ -1,5 +1,6 @@
 """Forms that name people (contacts, sponsors, those present at a branch meeting) are answered on
 the task page by choosing names of the branch's people, and read back by name."""
+
 from __future__ import annotations
 
 import json
@@ -34,9 +35,14 @@ def test_contacts_are_chosen_by_name_and_read_back_by_name(client, session, cont
     member1, applicant = player.people["member1"], player.people["applicant1"]
     assert f'type="checkbox" name="contact_ids" value="{member1}"' in page
     assert f'value="{applicant}"' not in page  # only people of the branch are offered
-    response = client.post(f"/tasks/{task.id}", data={
-        "csrf_token": csrf_token(page), "step_date": player.today().isoformat(), "contact_ids": [str(member1)],
-    })
+    response = client.post(
+        f"/tasks/{task.id}",
+        data={
+            "csrf_token": csrf_token(page),
+            "step_date": player.today().isoformat(),
+            "contact_ids": [str(member1)],
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     session.expire_all()
     done = session.get(UserTask, task.id)

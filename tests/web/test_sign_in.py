@@ -1,4 +1,5 @@
 """Browser sessions: sign in through a CSRF-protected form, see the inbox, sign out by POST."""
+
 from __future__ import annotations
 
 import re

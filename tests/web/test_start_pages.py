@@ -1,4 +1,5 @@
 """Starting a process in the browser, where the policy allows it, landing on one's first task."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -19,10 +20,15 @@ def test_a_drafter_proposes_a_disclosure_and_lands_on_the_plan(client, session, 
     assert 'value="disclosure_review"' in page and f'<option value="{demo.branch1.id}">第一党支部</option>' in page
     assert f'value="{demo.branch2.id}"' not in page  # not the other branch
     before = instances(session)
-    response = client.post("/start", data={
-        "csrf_token": csrf_token(page), "process_key": "disclosure_review", "organization_id": str(demo.branch1.id),
-        "business_key": "GK-2026-012",
-    })
+    response = client.post(
+        "/start",
+        data={
+            "csrf_token": csrf_token(page),
+            "process_key": "disclosure_review",
+            "organization_id": str(demo.branch1.id),
+            "business_key": "GK-2026-012",
+        },
+    )
     assert response.status_code == 302 and "/tasks/" in response.headers["Location"]
     assert instances(session) == before + 1
     newest = session.scalars(select(ProcessInstance).order_by(ProcessInstance.id.desc())).first()
@@ -35,9 +41,14 @@ def test_starting_where_one_may_not_is_refused_and_starts_nothing(client, sessio
     sign_in(client, "drafter")
     page = client.get("/start").get_data(as_text=True)
     before = instances(session)
-    response = client.post("/start", data={
-        "csrf_token": csrf_token(page), "process_key": "disclosure_review", "organization_id": str(demo.branch2.id),
-    })
+    response = client.post(
+        "/start",
+        data={
+            "csrf_token": csrf_token(page),
+            "process_key": "disclosure_review",
+            "organization_id": str(demo.branch2.id),
+        },
+    )
     assert response.status_code == 400  # not among the organisations offered
     assert instances(session) == before
 

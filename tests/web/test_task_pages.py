@@ -1,5 +1,6 @@
 """Working on a task in the browser: open it from the inbox, read what came before, answer its form,
 see each refused field named with nothing changed, and only candidates may answer."""
+
 from __future__ import annotations
 
 import re
@@ -82,7 +83,7 @@ def test_the_reviewer_reads_the_plan_before_answering(client, session, plan_task
     client.post("/logout", data={"csrf_token": csrf_token(client.get("/").get_data(as_text=True))})
     sign_in(client, "secretary")
     page = client.get(f"/tasks/{review.id}").get_data(as_text=True)
-    earlier = page[page.index("此前办理"):page.index("办理 (your answer)")]
+    earlier = page[page.index("此前办理") : page.index("办理 (your answer)")]
     assert "提出公开方案" in earlier and "本季度应缴党费 12 人" in earlier and "公开栏" in earlier
     assert re.search(r'id="shown-title">2026年第一季度党费收缴情况<', page)  # read-only: shown, not asked
     assert 'name="title"' not in page

@@ -1,4 +1,5 @@
 """The hardened loader: what deploys, and how each kind of bad package is refused."""
+
 from __future__ import annotations
 
 import time
@@ -28,9 +29,7 @@ XXE_PROLOG = '<!DOCTYPE bpmn:definitions [<!ENTITY secret SYSTEM "file:///etc/pa
 BILLION_LAUGHS_PROLOG = (
     "<!DOCTYPE bpmn:definitions [\n"
     '  <!ENTITY lol "lol">\n'
-    + "".join(
-        f'  <!ENTITY lol{n} "{f"&lol{n - 1};" * 10 if n > 1 else "&lol;" * 10}">\n' for n in range(1, 10)
-    )
+    + "".join(f'  <!ENTITY lol{n} "{f"&lol{n - 1};" * 10 if n > 1 else "&lol;" * 10}">\n' for n in range(1, 10))
     + "]>\n"
 )
 

@@ -4,6 +4,7 @@ The corpus is a copy kept in the repository (`tests/data/corpus/`, with its lice
 attribution), so a fresh clone tests itself. Its absence is a failure, not a skip: a green run must
 mean the corpus was actually read.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,5 +1,6 @@
 """A diagram for BPMN files that carry none: every node, lane and flow drawn, nodes inside their
 lanes and apart from each other, the model untouched, files with a diagram left as they are."""
+
 from __future__ import annotations
 
 from itertools import combinations
@@ -28,8 +29,10 @@ def bounds(root: etree._Element) -> dict[str, Bounds]:
 
 def inside(inner: Bounds, outer: Bounds) -> bool:
     return (
-        outer[0] <= inner[0] and inner[0] + inner[2] <= outer[0] + outer[2]
-        and outer[1] <= inner[1] and inner[1] + inner[3] <= outer[1] + outer[3]
+        outer[0] <= inner[0]
+        and inner[0] + inner[2] <= outer[0] + outer[2]
+        and outer[1] <= inner[1]
+        and inner[1] + inner[3] <= outer[1] + outer[3]
     )
 
 
@@ -45,7 +48,8 @@ def test_every_node_lane_and_flow_is_drawn_and_the_model_is_unchanged(path: Path
     process = root.find(f"{{{BPMN}}}process")
     boxes = bounds(root)
     nodes = [
-        e for e in process
+        e
+        for e in process
         if isinstance(e.tag, str) and e.get("id") and etree.QName(e).localname not in ("laneSet", "sequenceFlow", "extensionElements")
     ]
     assert {node.get("id") for node in nodes} <= set(boxes)

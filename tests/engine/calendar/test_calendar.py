@@ -1,5 +1,6 @@
 """The calendar service: China's official working days (docs/DOMAIN.md §5), Gregorian periods (§2.4),
 administrator overrides, unpublished years, due rules, and the `wf calendar` commands."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -87,7 +88,10 @@ def test_spring_festival_2026_and_its_adjusted_saturdays(seeded):
     for saturday in (date(2026, 2, 14), date(2026, 2, 28)):
         day = calendar.day(saturday)
         assert (day.is_workday, day.kind, day.name, day.source) == (
-            True, DayKind.ADJUSTED_WORKDAY, "春节", DaySource.CHINESECALENDAR,
+            True,
+            DayKind.ADJUSTED_WORKDAY,
+            "春节",
+            DaySource.CHINESECALENDAR,
         )
     assert calendar.add_working_days(date(2026, 2, 13), 2).value == date(2026, 2, 14)
     assert calendar.add_working_days(date(2026, 2, 13), 3).value == date(2026, 2, 24)
@@ -171,11 +175,19 @@ def test_an_override_changes_the_answer_is_audited_and_survives_reseeding(seeded
     assert "含管理员调整的日期" in result.basis
     (event,) = _events(seeded, "calendar.day_set")
     assert event.before == {
-        "date": "2025-10-09", "is_workday": True, "kind": "workday", "name": None, "source": "chinesecalendar",
+        "date": "2025-10-09",
+        "is_workday": True,
+        "kind": "workday",
+        "name": None,
+        "source": "chinesecalendar",
         "reason": None,
     }
     assert event.after == {
-        "date": "2025-10-09", "is_workday": False, "kind": "holiday", "name": "地方节日", "source": "admin",
+        "date": "2025-10-09",
+        "is_workday": False,
+        "kind": "holiday",
+        "name": "地方节日",
+        "source": "admin",
         "reason": "本地区民族节日",
     }
 

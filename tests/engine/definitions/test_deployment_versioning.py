@@ -1,5 +1,6 @@
 """Versioned deployment: new content is version n+1, identical content is the same version, and a
 running instance finishes on the version it started on."""
+
 from __future__ import annotations
 
 import pytest
@@ -64,7 +65,7 @@ def test_start_can_pin_an_older_version(session, service, clock, org_tree):
 
 
 def test_unknown_lane_role_is_refused_at_deploy_time(session, clock):
-    bad = ORIGINAL.replace(b'name="drafter"', "name=\"宣传委员会\"".encode())
+    bad = ORIGINAL.replace(b'name="drafter"', 'name="宣传委员会"'.encode())
     with pytest.raises(DeploymentRefused) as refused:
         deploy(session, package(bad), clock=clock)
     problem = refused.value.problems[0]

@@ -1,5 +1,6 @@
 """Two people completing the same task, or starting a once-a-year process for one branch, at the
 same moment: exactly one wins, the others get a clear conflict, and nothing is half-written."""
+
 from __future__ import annotations
 
 import threading
@@ -8,10 +9,10 @@ from collections.abc import Callable
 from sqlalchemy import select
 
 from engine.audit import verify_chain
+from engine.definitions.spec_cache import SpecCache
 from engine.errors import Conflict
 from engine.instances.service import InstanceService
 from engine.models import AuditEvent, ProcessInstance, TaskStatus, UserTask
-from engine.definitions.spec_cache import SpecCache
 from tests.engine.conftest import deploy_fixture
 
 CONTENDERS = 4

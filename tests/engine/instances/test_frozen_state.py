@@ -1,5 +1,6 @@
 """States saved by earlier releases must still restore and run (SpiffWorkflow migrates its own
 serialization; our converters for Decimal and date must stay readable)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -10,8 +11,8 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.task import TaskState
 
 from engine.instances.execution import reached_end_event
-from engine.scripting.sandbox import SandboxedScriptEngine
 from engine.instances.serialization import state_from_json
+from engine.scripting.sandbox import SandboxedScriptEngine
 from tests.conftest import FIXTURES
 
 FROZEN = sorted((FIXTURES / "frozen").glob("review_loop_serializer_*.json"))

@@ -1,4 +1,5 @@
 """Start, complete, claim, delegate, cancel, suspend and resume, as a caller of the service sees them."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -7,9 +8,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.definitions.spec_cache import SpecCache
 from engine.errors import Conflict, InvalidCommand, NotFound, SubmissionRejected
 from engine.instances.service import InstanceService
-from engine.definitions.spec_cache import SpecCache
 from engine.models import AuditEvent, InstanceStatus, TaskStatus, UserTask
 from tests.engine.conftest import deploy_fixture
 
@@ -20,9 +21,7 @@ def review_process(session, clock):  # type: ignore[no-untyped-def]
 
 
 def open_tasks(session: Session, instance_id: int) -> list[UserTask]:
-    return list(
-        session.scalars(select(UserTask).where(UserTask.instance_id == instance_id, UserTask.status == TaskStatus.OPEN))
-    )
+    return list(session.scalars(select(UserTask).where(UserTask.instance_id == instance_id, UserTask.status == TaskStatus.OPEN)))
 
 
 def only_open_task(session: Session, instance_id: int) -> UserTask:
@@ -33,7 +32,10 @@ def only_open_task(session: Session, instance_id: int) -> UserTask:
 
 def test_start_projects_first_user_task_with_bpmn_properties(session, service, org_tree, people, review_process):
     instance = service.start(
-        "review_loop", org_tree.branch_a.id, business_key="GK-2026-001", data={"title": "党费收缴情况"},
+        "review_loop",
+        org_tree.branch_a.id,
+        business_key="GK-2026-001",
+        data={"title": "党费收缴情况"},
         actor_id=people["drafter"].id,
     )
     assert instance.status == InstanceStatus.RUNNING
@@ -79,12 +81,8 @@ def test_revision_loop_runs_to_the_end_and_keeps_finished_tasks(session, service
 def test_decimal_and_dates_survive_save_and_restore(session, service, org_tree, people, review_process):
     from datetime import date
 
-    instance = service.start(
-        "review_loop", org_tree.branch_a.id, data={"publish_on": date(2026, 2, 28)}, actor_id=people["drafter"].id
-    )
-    service.complete_task(
-        only_open_task(session, instance.id).id, {"title": "t", "amount": "0.10"}, actor_id=people["drafter"].id
-    )
+    instance = service.start("review_loop", org_tree.branch_a.id, data={"publish_on": date(2026, 2, 28)}, actor_id=people["drafter"].id)
+    service.complete_task(only_open_task(session, instance.id).id, {"title": "t", "amount": "0.10"}, actor_id=people["drafter"].id)
     workflow = service._restore(instance)
     data = workflow.get_tasks(state=16)[0].data  # READY
     assert data["fee"] == Decimal("12.50") and data["amount"] == Decimal("0.10")

@@ -1,15 +1,16 @@
 """SpiffWorkflow stops a long gateway loop silently and calls the workflow complete; the engine
 must notice and raise an incident instead. An endless loop is stopped by the step budget."""
+
 from __future__ import annotations
 
-from sqlalchemy import select
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from sqlalchemy import select
 
+from engine.definitions.spec_cache import SpecCache
 from engine.instances.execution import detect_silent_stop, reached_end_event
 from engine.instances.service import InstanceService
 from engine.models import AuditEvent, Incident, InstanceStatus
-from engine.definitions.spec_cache import SpecCache
 from tests.conftest import FIXTURES
 from tests.engine.conftest import deploy_fixture
 

@@ -1,13 +1,14 @@
 """The Core writes of a command's own rows behave as the ORM flush they replace: the optimistic
 version check, defaults, and objects left persistent with nothing pending."""
+
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import inspect, select
 from sqlalchemy.orm.exc import StaleDataError
 
-from engine.models import Incident, ProcessInstance, TaskStatus, UserTask
 from engine.instances.row_writes import insert_rows, write_changed
+from engine.models import Incident, ProcessInstance, TaskStatus, UserTask
 from tests.engine.conftest import deploy_fixture
 
 OWN_ROWS = (ProcessInstance, UserTask)
@@ -53,8 +54,12 @@ def test_with_new_objects_pending_the_unit_of_work_writes_everything(session, in
 
 def test_inserted_rows_are_persistent_with_their_defaults(session, instance, clock):
     row = UserTask(
-        id="00000000-0000-0000-0000-000000000001", instance_id=instance.id, process_key=instance.process_key,
-        element_id="extra", status=TaskStatus.OPEN, created_at=clock.now(),
+        id="00000000-0000-0000-0000-000000000001",
+        instance_id=instance.id,
+        process_key=instance.process_key,
+        element_id="extra",
+        status=TaskStatus.OPEN,
+        created_at=clock.now(),
     )
 
     insert_rows(session, [row])

@@ -1,6 +1,7 @@
 """Scripts through the engine: escapes are refused when a process is deployed, and anything that
 still goes wrong at run time (a definition stored by an older release, an endless loop) stops the
 instance with a clear incident while the rest of the system keeps working."""
+
 from __future__ import annotations
 
 from xml.sax.saxutils import escape
@@ -11,8 +12,8 @@ from sqlalchemy import select
 from engine.bpmn.loading import load_process_package
 from engine.definitions.deployment import deploy
 from engine.errors import DeploymentRefused
-from engine.models import Incident, InstanceStatus, ProcessDefinition
 from engine.instances.serialization import SERIALIZER_VERSION, spec_to_json
+from engine.models import Incident, InstanceStatus, ProcessDefinition
 from tests.conftest import FIXTURES
 
 TEMPLATE = (FIXTURES / "sandbox" / "script_task.bpmn").read_text(encoding="utf-8")
@@ -42,8 +43,12 @@ def store_unchecked(session, clock, script: str) -> None:  # type: ignore[no-unt
     loaded = load_process_package(package(script))
     session.add(
         ProcessDefinition(
-            key=loaded.process_key, version=1, name=loaded.name, content_hash=script[:64].ljust(64, "-"),
-            spec_json=spec_to_json(loaded.spec, loaded.subprocess_specs), serializer_version=SERIALIZER_VERSION,
+            key=loaded.process_key,
+            version=1,
+            name=loaded.name,
+            content_hash=script[:64].ljust(64, "-"),
+            spec_json=spec_to_json(loaded.spec, loaded.subprocess_specs),
+            serializer_version=SERIALIZER_VERSION,
             deployed_at=clock.now(),
         )
     )

@@ -1,5 +1,6 @@
 """Branch meeting votes: quorum and majority over those who should attend, written opinions
 counted, candidates one by one, and every inconsistent record refused."""
+
 from __future__ import annotations
 
 import pytest
@@ -39,8 +40,7 @@ def test_permitted_exclusions_shrink_those_who_should_attend():
 
 
 def test_candidates_are_voted_one_by_one():
-    results = decide(MEMBERS, [], present=list(range(1, 9)), written_opinions={},
-                     tallies={100: Tally(7, 1, 0), 200: Tally(4, 3, 1)})
+    results = decide(MEMBERS, [], present=list(range(1, 9)), written_opinions={}, tallies={100: Tally(7, 1, 0), 200: Tally(4, 3, 1)})
     assert [(r.candidate_id, r.carried) for r in results] == [(100, True), (200, False)]
 
 
@@ -58,7 +58,13 @@ def test_candidates_are_voted_one_by_one():
     ],
 )
 def test_records_that_do_not_add_up_are_refused(kwargs, message):
-    arguments = {"full_members": MEMBERS, "excluded": [], "present": list(range(1, 8)), "written_opinions": {},
-                 "tallies": {100: Tally(6, 1, 0)}, **kwargs}
+    arguments = {
+        "full_members": MEMBERS,
+        "excluded": [],
+        "present": list(range(1, 8)),
+        "written_opinions": {},
+        "tallies": {100: Tally(6, 1, 0)},
+        **kwargs,
+    }
     with pytest.raises(VoteInvalid, match=message):
         decide(**arguments)

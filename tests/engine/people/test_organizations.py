@@ -1,4 +1,5 @@
 """The organisation tree only narrows: 党委 → 党总支 → 党支部 → 党小组."""
+
 from __future__ import annotations
 
 import pytest
@@ -55,7 +56,8 @@ def test_roles_are_granted_once_and_audited(session, clock):
     session.commit()
     assert first.id == again.id
     assert {(r.organization_id, r.role) for r in roles_of(session, person.id)} == {
-        (branch.id, Role.BRANCH_SECRETARY), (committee.id, Role.COMMITTEE_MEMBER),
+        (branch.id, Role.BRANCH_SECRETARY),
+        (committee.id, Role.COMMITTEE_MEMBER),
     }
     assert session.query(AuditEvent).filter(AuditEvent.event_type == "role.granted").count() == 2
     assert verify_chain(session).ok

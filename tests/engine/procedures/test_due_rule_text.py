@@ -1,5 +1,6 @@
 """Due rules as written on user tasks: counted from a date in the task data, and taken from the
 instance's rule set with their citation."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,4 +1,5 @@
 """What process packages hand the engine: one immutable object, combined once, no name twice."""
+
 from __future__ import annotations
 
 from pathlib import Path

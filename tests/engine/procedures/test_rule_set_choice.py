@@ -1,12 +1,13 @@
 """Which regulation version an instance runs under, and what a version without a rule means."""
+
 from __future__ import annotations
 
 from datetime import date
 
 import pytest
 
-from engine.procedures.due_rule_text import resolve_due_rule
 from engine.errors import InvalidCommand, NotFound
+from engine.procedures.due_rule_text import resolve_due_rule
 from engine.procedures.rule_set_choice import choose_version
 from processes import EXTENSIONS
 

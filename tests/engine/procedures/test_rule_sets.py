@@ -1,5 +1,6 @@
 """Rule sets as data: every rule cites (version, article); the versions differ where the 2026
 revision changed the rules; a bad file is refused with the rule it is about."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,6 +1,7 @@
 """The sandboxed script engine: what SpiffWorkflow's default engine lets a BPMN author do, what ours
 refuses, and that ordinary scripts, conditions, decision tables, timers and multi-instance
 expressions still work through it."""
+
 from __future__ import annotations
 
 import os
@@ -283,7 +284,7 @@ def test_multi_instance_cardinality_evaluates_in_the_sandbox() -> None:
         ("x = int(Decimal('1e999999'))", "Decimal 数值超出可转换范围"),
         ("x = round(Decimal('1e999999'))", "Decimal 数值超出可转换范围"),
         ("x = f\"{Decimal('1e999999999'):f}\"", "Decimal 数值超出可转换范围"),
-        ("x = f\"{1:>1000000000}\"", "格式宽度或精度过大"),
+        ('x = f"{1:>1000000000}"', "格式宽度或精度过大"),
         ("x = '%1000000000d' % 1", "格式宽度或精度过大"),
         ("x = datetime(2026, 3, 2).strftime('%1000000000Y')", "格式宽度或精度过大"),
         ("x = (1, 2)\nx[0] = 3", "脚本只能修改字典和列表"),

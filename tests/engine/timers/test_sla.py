@@ -1,5 +1,6 @@
 """Service levels on the injected clock: a task's due rule gives it a due date on China's working
 calendar, a reminder before it and an escalation at it; finishing in time cancels both."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -23,9 +24,7 @@ def review(session, service, clock, org_tree, people):  # type: ignore[no-untype
     instance = service.start("review_loop", org_tree.branch_a.id, actor_id=people["drafter"].id)
     draft = session.scalars(select(UserTask).where(UserTask.instance_id == instance.id)).one()
     service.complete_task(draft.id, {"title": "季度党费"}, actor_id=people["drafter"].id)
-    return session.scalars(
-        select(UserTask).where(UserTask.instance_id == instance.id, UserTask.status == TaskStatus.OPEN)
-    ).one()
+    return session.scalars(select(UserTask).where(UserTask.instance_id == instance.id, UserTask.status == TaskStatus.OPEN)).one()
 
 
 def sla_rows(session, task_id: str) -> dict[TimerKind, Timer]:  # type: ignore[no-untyped-def]

@@ -1,5 +1,6 @@
 """Timer start events of deployed processes: scheduled at deploy time, one instance per branch at
 each occurrence, the next occurrence scheduled, and a newer version taking over the schedule."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -63,6 +64,7 @@ def test_a_process_with_a_timer_start_can_also_be_started_by_hand(session, servi
 
 
 # -- once_per="year": one instance per organisation per calendar year in Beijing ---------------
+
 
 def test_the_timer_skips_a_branch_that_started_this_years_instance_by_hand(session, session_factory, service, clock, org_tree):
     deploy_fixture(session, clock, "annual_start.bpmn")

@@ -1,5 +1,6 @@
 """BPMN timers on the injected clock: rows written with the command that creates them, fired once
 when due, cancelled when their event no longer waits — months of deadlines in milliseconds."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -7,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from engine.definitions.spec_cache import SpecCache
 from engine.instances.service import InstanceService
 from engine.models import AuditEvent, InstanceStatus, TaskStatus, Timer, TimerState, UserTask
-from engine.definitions.spec_cache import SpecCache
 from engine.procedures.extensions import NO_EXTENSIONS
 from engine.timers.delivery import fire_due_timers
 from engine.timers.firing import FireOutcome
@@ -29,9 +30,7 @@ def started(session, service, clock, org_tree, people):  # type: ignore[no-untyp
 
 def open_task(session, instance_id: int, element_id: str) -> UserTask:  # type: ignore[no-untyped-def]
     return session.scalars(
-        select(UserTask).where(
-            UserTask.instance_id == instance_id, UserTask.element_id == element_id, UserTask.status == TaskStatus.OPEN
-        )
+        select(UserTask).where(UserTask.instance_id == instance_id, UserTask.element_id == element_id, UserTask.status == TaskStatus.OPEN)
     ).one()
 
 
@@ -57,7 +56,8 @@ def test_nothing_fires_before_its_time_and_it_fires_once_after(session, session_
     rows = timers(session, started.id)
     assert rows["cooling_off"].state == TimerState.FIRED and rows["cooling_off"].fired_at == clock.now()
     assert {rows["review_reminder"].due_at, rows["review_deadline"].due_at} == {
-        clock.now() + timedelta(hours=12), clock.now() + timedelta(days=3),
+        clock.now() + timedelta(hours=12),
+        clock.now() + timedelta(days=3),
     }
     again = InstanceService(session, clock=clock, specs=SpecCache()).fire_timer(rows["cooling_off"].id)
     assert again == FireOutcome.ALREADY_DONE
