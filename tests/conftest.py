@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 import redis
@@ -21,8 +20,7 @@ from engine.clock import FrozenClock
 from engine.db import Base, make_engine, make_session_factory
 from engine.schema import upgrade_to_head
 
-FIXTURES = Path(__file__).parent / "engine" / "fixtures"
-pytest_plugins = ["tests.app_fixtures", "tests.helpers.organisation_fixtures"]
+pytest_plugins = ["tests.helpers.app_fixtures", "tests.helpers.organisation_fixtures"]
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from api.app import create_app
 from api.http.database import dispose_database
-from tests.api.test_errors_and_auth import assert_error_shape
+from tests.helpers.api_errors import assert_error_shape
 
 
 def sign_in(client, password: str = "demo", username: str = "drafter"):  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from engine.models import Person
-from tests.conftest import FIXTURES
+from tests.helpers.paths import FIXTURES
 
 PROCESS = (FIXTURES.parents[2] / "processes" / "disclosure_review" / "disclosure_review.bpmn").read_bytes()
 PLAN = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from engine.calendar import seed_from_package
 from engine.models import AuditEvent
-from tests.api.test_errors_and_auth import assert_error_shape
+from tests.helpers.api_errors import assert_error_shape
 
 
 def test_read_a_range_and_override_a_day(client, login, session_factory, clock):

@@ -7,15 +7,7 @@ from datetime import timedelta
 import pytest
 
 from engine.models import ApiToken, AuditEvent
-
-
-def assert_error_shape(response, status: int, code: str) -> dict:  # type: ignore[no-untyped-def]
-    assert response.status_code == status, response.json
-    body = response.json
-    assert body["status"] == status and body["code"] == code
-    assert isinstance(body["message"], str) and body["message"]
-    assert set(body) <= {"code", "status", "message", "errors"}
-    return body
+from tests.helpers.api_errors import assert_error_shape
 
 
 def test_token_for_right_password_and_refusal_for_wrong(client, demo):

@@ -4,7 +4,7 @@ visible to the auditors (who, when, whose record)."""
 from __future__ import annotations
 
 from engine.models import Person
-from tests.api.test_errors_and_auth import assert_error_shape
+from tests.helpers.api_errors import assert_error_shape
 
 
 def person_id(session, username: str) -> int:  # type: ignore[no-untyped-def]

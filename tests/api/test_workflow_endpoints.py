@@ -7,8 +7,8 @@ import io
 import pytest
 
 from engine.models import AuditEvent, ProcessDefinition
-from tests.api.test_errors_and_auth import assert_error_shape
-from tests.conftest import FIXTURES
+from tests.helpers.api_errors import assert_error_shape
+from tests.helpers.paths import FIXTURES
 
 PROCESSES = FIXTURES.parents[2] / "processes" / "disclosure_review"
 

@@ -7,7 +7,6 @@ same database the test uses.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -23,6 +22,7 @@ from rq import Worker
 
 from engine.db import normalize_url
 from engine.timers.delivery import TimerDelivery
+from tests.helpers.waiting import kill_group
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,15 +80,6 @@ def wait_until_registered(redis_url: str, name: str, timeout_s: float = 30.0) ->
     connection.close()
 
 
-def kill_group(process: subprocess.Popen) -> None:
-    """The worker and the work horse it forked for the current job."""
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait(timeout=10)
-
-
 @pytest.fixture
 def delivery(session_factory, redis_url: str, queue_name: str) -> Iterator[TimerDelivery]:  # type: ignore[no-untyped-def]
     connection = redis.Redis.from_url(redis_url)
@@ -100,12 +91,3 @@ def delivery(session_factory, redis_url: str, queue_name: str) -> Iterator[Timer
     stop.set()
     thread.join(timeout=10)
     connection.close()
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, message: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s: {message}")

@@ -16,8 +16,8 @@ from engine.instances.service import InstanceService
 from engine.models import AuditEvent, TaskStatus, Timer, TimerState, UserTask
 from engine.timers.delivery import TimerDelivery, sole_deliverer
 from engine.timers.doorbell import RedisDoorbell
-from tests.e2e.conftest import kill_group, wait_until
-from tests.engine.conftest import deploy_fixture
+from tests.helpers.deploying import deploy_fixture
+from tests.helpers.waiting import kill_group, wait_until
 
 pytestmark = pytest.mark.timeout(120)
 

@@ -7,7 +7,7 @@ from sqlalchemy import select, text
 
 from engine.audit import altered_events, verify_chain
 from engine.models import AuditEvent, TaskStatus, UserTask
-from tests.engine.conftest import deploy_fixture
+from tests.helpers.deploying import deploy_fixture
 
 
 @pytest.fixture

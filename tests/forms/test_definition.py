@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from forms import FormDefinitionError, FormField, parse_form_definition
-from tests.forms.samples import sample_definition, sample_form
+from tests.helpers.form_samples import sample_definition, sample_form
 
 Change = Callable[[dict[str, Any]], None]
 

@@ -11,7 +11,7 @@ import pytest
 
 from forms import SubmissionInvalid, parse_form_definition, validate_submission
 from forms.validation import schema_for
-from tests.forms.samples import sample_definition, sample_form
+from tests.helpers.form_samples import sample_definition, sample_form
 
 VALID: dict[str, Any] = {"title": "换届选举结果", "scope": "society", "publish_on": "2024-07-01"}
 BEIJING = timezone(timedelta(hours=8))

@@ -16,8 +16,9 @@ from engine.db import Base
 from engine.definitions.spec_cache import SpecCache
 from engine.instances.serialization import state_from_json
 from engine.models import AuditEvent, ProcessInstance
-from tests.processes.test_scenarios import PROCESSES, ScenarioPlayer
-from tests.web.test_sign_in import csrf_token, sign_in
+from tests.helpers.browser import csrf_token, sign_in
+from tests.helpers.paths import PROCESSES
+from tests.helpers.scenario_player import ScenarioPlayer
 
 SUITE = json.loads((PROCESSES / "democratic_appraisal" / "scenarios.json").read_text(encoding="utf-8"))
 VOTES = {

@@ -15,7 +15,7 @@ from engine.definitions.deployment import deploy_package_folders
 from engine.models import AuditEvent, Person
 from processes import EXTENSIONS, package_folders
 from processes.member_development.demo_cases import seed_development_cases
-from tests.web.test_sign_in import sign_in
+from tests.helpers.browser import sign_in
 
 MEMBER_DEVELOPMENT = Path(__file__).resolve().parents[2] / "processes" / "member_development"
 

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from engine.models import UserTask
-from tests.conftest import FIXTURES
+from tests.helpers.paths import FIXTURES
 
 CHROMIUM = Path("/usr/bin/chromium")
 DISCLOSURE_REVIEW = (FIXTURES.parents[2] / "processes" / "disclosure_review" / "disclosure_review.bpmn").read_bytes()

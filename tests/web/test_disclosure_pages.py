@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.models import AuditEvent, Disclosure, DisclosureOpinion, DisclosureScope, DisclosureStatus, UserTask
-from tests.web.test_sign_in import csrf_token, sign_in
+from tests.helpers.browser import csrf_token, sign_in
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from engine.bpmn.diagram_layout import BPMNDI
 from engine.definitions.deployment import main_model_file
 from engine.models import ProcessDefinition
-from tests.web.test_sign_in import sign_in
+from tests.helpers.browser import sign_in
 
 
 def editor_token(client, key: str = "disclosure_review") -> str:  # type: ignore[no-untyped-def]

@@ -8,8 +8,8 @@ import re
 from sqlalchemy import select, text
 
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance
-from tests.web.test_sign_in import sign_in
-from tests.web.test_task_pages import PLAN
+from tests.helpers.browser import sign_in
+from tests.helpers.disclosure_samples import PLAN
 
 
 def completed_plan(client, login, session, plan_task) -> AuditEvent:  # type: ignore[no-untyped-def]

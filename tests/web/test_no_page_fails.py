@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from tests.web.test_sign_in import sign_in
+from tests.helpers.browser import sign_in
 
 ACCOUNTS = [None, "admin", "owner", "auditor", "committee", "drafter", "secretary", "reviewer", "member1", "member4"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine.models import Notification, Person
-from tests.web.test_sign_in import csrf_token, sign_in
+from tests.helpers.browser import csrf_token, sign_in
 
 
 def notice_for(session, clock, username: str, message: str, **where) -> Notification:  # type: ignore[no-untyped-def]

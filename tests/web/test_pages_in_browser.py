@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from engine.definitions.deployment import main_model_file
 from engine.models import ProcessDefinition, TaskStatus, UserTask
-from tests.processes.test_scenarios import PROCESSES, ScenarioPlayer
-from tests.web.test_task_pages import PLAN
+from tests.helpers.disclosure_samples import PLAN
+from tests.helpers.paths import PROCESSES
+from tests.helpers.scenario_player import ScenarioPlayer
 
 
 def sign_in(page: Page, live_url: str, username: str) -> None:

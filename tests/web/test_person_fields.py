@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from engine.models import TaskStatus, UserTask
-from tests.processes.test_scenarios import PROCESSES, ScenarioPlayer
-from tests.web.test_sign_in import csrf_token, sign_in
+from tests.helpers.browser import csrf_token, sign_in
+from tests.helpers.paths import PROCESSES
+from tests.helpers.scenario_player import ScenarioPlayer
 
 SUITE = json.loads((PROCESSES / "member_development" / "scenarios.json").read_text(encoding="utf-8"))
 

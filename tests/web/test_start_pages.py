@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from engine.models import Organization, Person, ProcessInstance
 from engine.people.permissions import load_actor, may_start_anywhere, may_start_in, start_scope
-from tests.web.test_sign_in import csrf_token, sign_in
+from tests.helpers.browser import csrf_token, sign_in
 
 
 def instances(session) -> int:  # type: ignore[no-untyped-def]

@@ -9,15 +9,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from engine.models import AuditEvent, Person, ProcessInstance, Role, RoleAssignment, TaskStatus, UserTask
-from tests.web.test_sign_in import csrf_token, sign_in
-
-PLAN = {
-    "title": "2026年第一季度党费收缴情况",
-    "content": "本季度应缴党费 12 人，已全部按时足额缴纳。",
-    "scope": "local",
-    "methods": ["meeting", "bulletin_board"],
-    "publish_on": "2026-04-01",
-}
+from tests.helpers.browser import csrf_token, sign_in
+from tests.helpers.disclosure_samples import PLAN
 
 
 def post_answer(client, task_id: str, fields: dict[str, Any], with_token: bool = True):  # type: ignore[no-untyped-def]

@@ -15,9 +15,8 @@ import pytest
 
 from engine.bpmn.loading import LoadedProcess, load_process_package
 from engine.errors import DeploymentRefused, DeployProblem
+from tests.helpers.paths import CORPUS_DIR
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-CORPUS_DIR = REPO_ROOT / "tests" / "data" / "corpus"
 MISSING_CORPUS = f"BPMN corpus not found at {CORPUS_DIR}: the repository's copy (see its README.md) is missing"
 
 # Files that only make sense together: the package a user would upload, and its process key.

@@ -12,8 +12,7 @@ from lxml import etree
 from engine.bpmn.diagram_layout import BPMN, BPMNDI, DC, with_diagram
 from engine.bpmn.loading import load_process_package
 from engine.errors import DeploymentRefused
-from tests.conftest import FIXTURES
-from tests.engine.bpmn.test_corpus import CORPUS_DIR
+from tests.helpers.paths import CORPUS_DIR, FIXTURES
 
 PROCESSES = sorted((FIXTURES.parents[2] / "processes").glob("*/*.bpmn"))
 Bounds = tuple[float, float, float, float]

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from engine.definitions.deployment import deploy
 from engine.errors import DeploymentRefused
 from engine.models import AuditEvent, ProcessDefinition, TaskStatus, UserTask
-from tests.engine.conftest import read_fixture
+from tests.helpers.deploying import read_fixture
 
 ORIGINAL = read_fixture("review_loop.bpmn")
 RENAMED_APPROVAL = ORIGINAL.replace('name="审批"'.encode(), 'name="终审"'.encode())

@@ -13,7 +13,7 @@ from engine.definitions.spec_cache import SpecCache
 from engine.errors import Conflict
 from engine.instances.service import InstanceService
 from engine.models import AuditEvent, ProcessInstance, TaskStatus, UserTask
-from tests.engine.conftest import deploy_fixture
+from tests.helpers.deploying import deploy_fixture
 
 CONTENDERS = 4
 

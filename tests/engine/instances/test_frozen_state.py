@@ -13,7 +13,7 @@ from SpiffWorkflow.task import TaskState
 from engine.instances.execution import reached_end_event
 from engine.instances.serialization import state_from_json
 from engine.scripting.sandbox import SandboxedScriptEngine
-from tests.conftest import FIXTURES
+from tests.helpers.paths import FIXTURES
 
 FROZEN = sorted((FIXTURES / "frozen").glob("review_loop_serializer_*.json"))
 

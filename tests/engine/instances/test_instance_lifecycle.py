@@ -12,7 +12,7 @@ from engine.definitions.spec_cache import SpecCache
 from engine.errors import Conflict, InvalidCommand, NotFound, SubmissionRejected
 from engine.instances.service import InstanceService
 from engine.models import AuditEvent, InstanceStatus, TaskStatus, UserTask
-from tests.engine.conftest import deploy_fixture
+from tests.helpers.deploying import deploy_fixture
 
 
 @pytest.fixture

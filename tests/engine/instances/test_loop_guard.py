@@ -11,8 +11,8 @@ from engine.definitions.spec_cache import SpecCache
 from engine.instances.execution import detect_silent_stop, reached_end_event
 from engine.instances.service import InstanceService
 from engine.models import AuditEvent, Incident, InstanceStatus
-from tests.conftest import FIXTURES
-from tests.engine.conftest import deploy_fixture
+from tests.helpers.deploying import deploy_fixture
+from tests.helpers.paths import FIXTURES
 
 
 def bare_workflow(limit: int) -> BpmnWorkflow:

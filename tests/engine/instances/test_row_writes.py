@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from engine.instances.row_writes import insert_rows, write_changed
 from engine.models import Incident, ProcessInstance, TaskStatus, UserTask
-from tests.engine.conftest import deploy_fixture
+from tests.helpers.deploying import deploy_fixture
 
 OWN_ROWS = (ProcessInstance, UserTask)
 

@@ -14,7 +14,7 @@ from engine.definitions.deployment import deploy
 from engine.errors import DeploymentRefused
 from engine.instances.serialization import SERIALIZER_VERSION, spec_to_json
 from engine.models import Incident, InstanceStatus, ProcessDefinition
-from tests.conftest import FIXTURES
+from tests.helpers.paths import FIXTURES
 
 TEMPLATE = (FIXTURES / "sandbox" / "script_task.bpmn").read_text(encoding="utf-8")
 ESCAPES = {

@@ -16,7 +16,7 @@ from engine.procedures.extensions import NO_EXTENSIONS, ExtensionConflict, Proce
 from engine.procedures.service_calls import ServiceCall
 from engine.procedures.step_guards import StepContext, StepRefused
 from processes import EXTENSIONS
-from tests.engine.conftest import read_fixture
+from tests.helpers.deploying import read_fixture
 
 
 def refuse_nothing(_context: StepContext) -> None:

@@ -13,7 +13,7 @@ from engine.models import AuditEvent, Notification, TaskStatus, Timer, TimerKind
 from engine.people.permissions import is_candidate, load_actor
 from engine.procedures.extensions import NO_EXTENSIONS
 from engine.timers.delivery import fire_due_timers
-from tests.engine.conftest import deploy_fixture
+from tests.helpers.deploying import deploy_fixture
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from engine.errors import Conflict, DeploymentRefused
 from engine.models import AuditEvent, InstanceStatus, ProcessInstance, TaskStatus, Timer, TimerKind, TimerState, UserTask
 from engine.procedures.extensions import NO_EXTENSIONS
 from engine.timers.delivery import fire_due_timers
-from tests.engine.conftest import deploy_fixture, read_fixture
+from tests.helpers.deploying import deploy_fixture, read_fixture
 
 FIRST = datetime(2026, 10, 8, 1, 0)  # 09:00 in Beijing
 

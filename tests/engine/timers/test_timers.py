@@ -14,7 +14,7 @@ from engine.models import AuditEvent, InstanceStatus, TaskStatus, Timer, TimerSt
 from engine.procedures.extensions import NO_EXTENSIONS
 from engine.timers.delivery import fire_due_timers
 from engine.timers.firing import FireOutcome
-from tests.engine.conftest import deploy_fixture
+from tests.helpers.deploying import deploy_fixture
 
 DURATIONS = {"cooling_off_period": "P1D", "reminder_after": "PT12H", "review_window": "P3D", "reminders": 0}
 
