@@ -75,3 +75,14 @@ class SubmissionRejected(EngineError):
         fields = "、".join(sorted(errors))
         super().__init__(f"提交的数据有误：{fields} (the submission is invalid: {', '.join(sorted(errors))})")
         self.errors = errors
+
+
+class TaskRefused(EngineError):
+    """The process definition refused a completion (a declared output missing, a post-script that
+    fails on the submission); the task stays open and the person is told what the step needs."""
+
+    code = "task_refused"
+
+    def __init__(self, message: str, element_id: str):
+        super().__init__(message)
+        self.element_id = element_id

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from api.http.database import db_session
 from api.http.services import instance_service
 from engine.definitions.spec_cache import SpecCache
-from engine.errors import Conflict, SubmissionRejected
+from engine.errors import Conflict, SubmissionRejected, TaskRefused
 from engine.instances.task_forms import TaskForm, task_form
 from engine.models import Person, ProcessInstance, TaskStatus, UserTask
 from engine.people.organizations import people_of
@@ -75,6 +75,9 @@ def complete(actor: Actor, task_id: str) -> ResponseReturnValue:
         return _page(
             actor, row, form, request.form, rejected.errors, "提交的数据有误，请按提示修改 (please correct the fields marked below)", 422
         )
+    except TaskRefused as refused_by_step:
+        db_session().rollback()
+        return _page(actor, row, form, request.form, {}, refused_by_step.message, 422)
     except Conflict as conflict:
         return _conflict(actor, row, conflict)
     flash(f"已办理：{row.name} (completed: {row.name})")

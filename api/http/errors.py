@@ -23,6 +23,7 @@ from engine.errors import (
     NotFound,
     ScriptRejected,
     SubmissionRejected,
+    TaskRefused,
 )
 
 _log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ ENGINE_STATUS: dict[type[EngineError], int] = {
     DeploymentRefused: 422,
     SubmissionRejected: 422,
     ScriptRejected: 422,
+    TaskRefused: 422,
 }
 
 HTTP_CODES: dict[int, tuple[str, str]] = {
@@ -110,6 +112,8 @@ def _engine_error(error: EngineError) -> Response:
         errors = [problem.to_dict() for problem in error.problems]
     elif isinstance(error, SubmissionRejected):
         errors = error.errors
+    elif isinstance(error, TaskRefused):
+        errors = {"element_id": error.element_id}
     _log.info("refused: %s %s", error.code, error.message)
     return error_response(status, error.code, error.message, errors)
 

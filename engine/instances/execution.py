@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowDataException
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.task import Task, TaskState
+
+from engine.errors import TaskRefused
 
 DEFAULT_STEP_BUDGET = 5000
 
@@ -53,6 +56,27 @@ def advance(workflow: BpmnWorkflow, step_budget: int = DEFAULT_STEP_BUDGET) -> I
     except SpiffWorkflowException as error:
         return _report_library_error(error)
     return detect_silent_stop(workflow)
+
+
+def run_submitted_task(task: Task, title: str) -> None:
+    """Complete a person's task with their submission already in its data.
+
+    What the definition refuses here depends on the submission (a declared output left out, a
+    post-script reading a value that was not given), so it is the person's to fix: a refusal naming
+    the step, not an incident; the caller discards the workflow, so nothing of the attempt is kept.
+    """
+    try:
+        task.run()
+    except SpiffWorkflowException as error:
+        raise TaskRefused(_refusal_message(error, title), task.task_spec.name) from None
+
+
+def _refusal_message(error: SpiffWorkflowException, title: str) -> str:
+    if isinstance(error, WorkflowDataException) and error.data_output is not None:
+        name = error.data_output.bpmn_id
+        return f"「{title}」需要填写 {name} (the step {title!r} needs a value for {name!r})"
+    detail = getattr(error, "error", None) or str(error)
+    return f"「{title}」无法按所填内容完成：{detail} (the step {title!r} cannot be completed with this submission: {detail})"
 
 
 def detect_silent_stop(workflow: BpmnWorkflow) -> IncidentReport | None:

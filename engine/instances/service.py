@@ -24,7 +24,7 @@ from engine.clock import SYSTEM_CLOCK, Clock
 from engine.definitions.spec_cache import DEFAULT_SPEC_CACHE, SpecCache
 from engine.errors import Conflict, InvalidCommand, NotFound, SubmissionRejected
 from engine.instances.command_base import CommandBase
-from engine.instances.execution import DEFAULT_STEP_BUDGET, IncidentReport, advance, final_end_event
+from engine.instances.execution import DEFAULT_STEP_BUDGET, IncidentReport, advance, final_end_event, run_submitted_task
 from engine.instances.inbox_projection import CandidateResolver, cancel_rows, project_tasks
 from engine.instances.row_writes import insert_row
 from engine.instances.serialization import SERIALIZER_VERSION
@@ -50,6 +50,7 @@ from engine.timers.doorbell import SILENT_DOORBELL, Doorbell
 from engine.timers.firing import FireOutcome, lock_timer
 from engine.timers.projection import cancel_all, project_bpmn_timers
 from engine.timers.sla import cancel_sla, fire_sla_timer, schedule_sla
+from engine.timers.spiff_clock import firing_due
 from engine.timers.start_events import mark_start_timers_fired, next_occurrence, start_row, start_timers, target_organizations
 from forms import SubmissionInvalid, validate_submission
 
@@ -201,7 +202,7 @@ class InstanceService(CommandBase):
             raise Conflict("任务已不可办理 (this task is no longer open)")
         data = self._checked_step(instance, row, task, data, actor_id)
         task.set_data(**data)
-        task.run()
+        run_submitted_task(task, row.name or row.element_id)
         now = self.clock.now()
         row.status = TaskStatus.COMPLETED
         row.completed_at = now
@@ -297,7 +298,8 @@ class InstanceService(CommandBase):
             task_id=timer.task_id,
             after={"element_id": timer.element_id, "due_at": timer.due_at.isoformat()},
         )
-        workflow.refresh_timers()
+        with firing_due(self.clock, timer.due_at):
+            workflow.refresh_timers()
         self._advance_and_save(instance, workflow, None)
         return FireOutcome.FIRED
 

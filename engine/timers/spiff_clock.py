@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 
@@ -44,6 +44,28 @@ def running_on(clock: Clock) -> Iterator[None]:
         yield
     finally:
         _CURRENT_CLOCK.reset(token)
+
+
+class _NotBefore:
+    """A clock that never reads earlier than `floor`."""
+
+    def __init__(self, clock: Clock, floor: datetime):
+        self._clock, self._floor = clock, floor
+
+    def now(self) -> datetime:
+        return max(self._clock.now(), self._floor)
+
+
+@contextlib.contextmanager
+def firing_due(clock: Clock, due_at: datetime) -> Iterator[None]:
+    """Run a due timer's firing with the library's clock past `due_at`.
+
+    The engine calls a timer due at its due time; SpiffWorkflow fires one only when its due time is
+    strictly earlier than now, so a timer fired at exactly that moment would be marked fired while
+    its event kept waiting for good.
+    """
+    with running_on(_NotBefore(clock, due_at + timedelta(microseconds=1))):
+        yield
 
 
 def to_naive_utc(value: datetime) -> datetime:

@@ -109,3 +109,12 @@ def test_a_suspended_instance_defers_its_timers_until_resumed(session, session_f
 def test_cancelling_the_instance_cancels_its_timers(session, service, clock, people, started):
     service.cancel(started.id, actor_id=people["secretary"].id)
     assert timers(session, started.id)["cooling_off"].state == TimerState.CANCELLED
+
+
+def test_a_timer_fires_at_exactly_its_due_time(session, session_factory, clock, started):
+    """SpiffWorkflow fires a timer only strictly after its due time; the engine calls it due at it."""
+    clock.advance(timers(session, started.id)["cooling_off"].due_at - clock.now())
+    fired = fire_due_timers(session_factory, clock, NO_EXTENSIONS)
+    assert [outcome for _, outcome in fired] == ["fired"]
+    assert open_task(session, started.id, "review")
+    assert timers(session, started.id)["cooling_off"].fired_at == clock.now()
