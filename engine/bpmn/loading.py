@@ -29,6 +29,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
+from engine.bpmn.call_graph import call_cycle_problems
 from engine.bpmn.problems import ElementLocator, schema_problems, unsupported_problem, validation_problem
 from engine.bpmn.references import reference_problems
 from engine.bpmn.xml_safety import parse_untrusted_xml
@@ -112,7 +113,9 @@ def _load(given: Mapping[str, bytes], process_key: str | None) -> LoadedProcess:
     processes = _index_processes(package.bpmn)
     chosen, choice_problems = _choose_process(processes, _called_process_ids(package.bpmn), process_key)
     implemented_stores = SpiffBpmnParser.DATA_STORE_CLASSES
-    _refuse_if(choice_problems + reference_problems(package.bpmn, package.dmn, set(files), implemented_stores))
+    _refuse_if(
+        choice_problems + reference_problems(package.bpmn, package.dmn, set(files), implemented_stores) + call_cycle_problems(package.bpmn)
+    )
     assert chosen is not None  # no problems means a process was chosen
     spec, subprocess_specs = _build_specs(package, chosen)
     return LoadedProcess(

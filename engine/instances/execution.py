@@ -1,7 +1,12 @@
 """Advancing a workflow as far as it can go, and noticing when SpiffWorkflow stops wrongly.
 
-Two failure modes are caught here and turned into incidents instead of silent damage:
+These failure modes are caught here and turned into incidents instead of silent damage:
 - a runaway loop: too many engine steps in one command (the step budget);
+- runaway nesting: subprocesses and call activities nested deeper than any real procedure (a
+  definition stored before deploy refused call cycles would otherwise expand forever, each step
+  costlier than the last);
+- a slow command: engine steps running past the time budget, which would hold the database's write
+  lock for everyone else;
 - a silent stop: SpiffWorkflow walks its task tree with a depth limit of 1000, so a long gateway
   loop makes the open tasks invisible and the workflow reports itself complete without ever
   reaching an end event.
@@ -9,6 +14,7 @@ Two failure modes are caught here and turned into incidents instead of silent da
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowDataException
@@ -20,6 +26,8 @@ from SpiffWorkflow.task import Task, TaskState
 from engine.errors import TaskRefused
 
 DEFAULT_STEP_BUDGET = 5000
+MAX_NESTING_DEPTH = 30
+DEFAULT_TIME_BUDGET_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -29,33 +37,63 @@ class IncidentReport:
     element_id: str | None = None
 
 
-class _StepBudgetExceeded(Exception):
-    def __init__(self, element_id: str):
-        self.element_id = element_id
+class _BudgetExceeded(Exception):
+    def __init__(self, report: IncidentReport):
+        self.report = report
 
 
-def advance(workflow: BpmnWorkflow, step_budget: int = DEFAULT_STEP_BUDGET) -> IncidentReport | None:
+def advance(
+    workflow: BpmnWorkflow, step_budget: int = DEFAULT_STEP_BUDGET, time_budget: float = DEFAULT_TIME_BUDGET_SECONDS
+) -> IncidentReport | None:
     """Run every engine task that is ready; return what went wrong, if anything."""
     steps = 0
+    deadline = time.monotonic() + time_budget
 
     def count_step(task: Task) -> None:
         nonlocal steps
         steps += 1
+        element_id = task.task_spec.name
         if steps > step_budget:
-            raise _StepBudgetExceeded(task.task_spec.name)
+            raise _BudgetExceeded(_too_many_steps(step_budget, element_id))
+        if task.workflow.depth > MAX_NESTING_DEPTH:
+            raise _BudgetExceeded(_nested_too_deep(element_id))
+        if time.monotonic() > deadline:
+            raise _BudgetExceeded(_too_slow(time_budget, element_id))
 
     try:
         workflow.do_engine_steps(did_complete_task=count_step)
-    except _StepBudgetExceeded as exceeded:
-        return IncidentReport(
-            "loop_limit",
-            f"流程在一次推进中执行了超过 {step_budget} 个步骤，疑似死循环，已停止 "
-            f"(more than {step_budget} steps in one go; probably an endless loop)",
-            exceeded.element_id,
-        )
+    except _BudgetExceeded as exceeded:
+        return exceeded.report
     except SpiffWorkflowException as error:
         return _report_library_error(error)
     return detect_silent_stop(workflow)
+
+
+def _too_many_steps(step_budget: int, element_id: str) -> IncidentReport:
+    return IncidentReport(
+        "loop_limit",
+        f"流程在一次推进中执行了超过 {step_budget} 个步骤，疑似死循环，已停止 "
+        f"(more than {step_budget} steps in one go; probably an endless loop)",
+        element_id,
+    )
+
+
+def _nested_too_deep(element_id: str) -> IncidentReport:
+    return IncidentReport(
+        "nesting_limit",
+        f"子流程或调用活动嵌套超过 {MAX_NESTING_DEPTH} 层，疑似循环调用，已停止 "
+        f"(subprocesses or call activities nested more than {MAX_NESTING_DEPTH} deep; probably a call cycle)",
+        element_id,
+    )
+
+
+def _too_slow(time_budget: float, element_id: str) -> IncidentReport:
+    return IncidentReport(
+        "time_limit",
+        f"流程一次推进超过 {time_budget:g} 秒，已停止，以免阻塞其他操作 "
+        f"(engine steps ran longer than {time_budget:g} s in one go and were stopped so as not to hold up others)",
+        element_id,
+    )
 
 
 def run_submitted_task(task: Task, title: str) -> None:

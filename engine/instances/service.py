@@ -24,7 +24,14 @@ from engine.clock import SYSTEM_CLOCK, Clock
 from engine.definitions.spec_cache import DEFAULT_SPEC_CACHE, SpecCache
 from engine.errors import Conflict, InvalidCommand, NotFound, SubmissionRejected
 from engine.instances.command_base import CommandBase
-from engine.instances.execution import DEFAULT_STEP_BUDGET, IncidentReport, advance, final_end_event, run_submitted_task
+from engine.instances.execution import (
+    DEFAULT_STEP_BUDGET,
+    DEFAULT_TIME_BUDGET_SECONDS,
+    IncidentReport,
+    advance,
+    final_end_event,
+    run_submitted_task,
+)
 from engine.instances.inbox_projection import CandidateResolver, cancel_rows, project_tasks
 from engine.instances.row_writes import insert_row
 from engine.instances.serialization import SERIALIZER_VERSION
@@ -68,6 +75,7 @@ class InstanceService(CommandBase):
         clock: Clock = SYSTEM_CLOCK,
         specs: SpecCache = DEFAULT_SPEC_CACHE,
         step_budget: int = DEFAULT_STEP_BUDGET,
+        time_budget: float = DEFAULT_TIME_BUDGET_SECONDS,
         doorbell: Doorbell = SILENT_DOORBELL,
         extensions: ProcessExtensions = NO_EXTENSIONS,
     ):
@@ -78,6 +86,7 @@ class InstanceService(CommandBase):
         self.script_engine = dispatching_script_engine(self._call_service)
         self._service_context: tuple[ProcessInstance, int | None] | None = None
         self.step_budget = step_budget
+        self.time_budget = time_budget
         self.doorbell = doorbell
         self._begin()
         self._candidates = CandidateResolver(session)
@@ -398,7 +407,7 @@ class InstanceService(CommandBase):
     def _advance_and_save(self, instance: ProcessInstance, workflow: BpmnWorkflow, actor_id: int | None) -> None:
         self._service_context = (instance, actor_id)
         try:
-            incident = advance(workflow, self.step_budget)
+            incident = advance(workflow, self.step_budget, self.time_budget)
         finally:
             self._service_context = None
         self._record_outcome(instance, workflow, incident, actor_id)
@@ -469,6 +478,7 @@ class InstanceService(CommandBase):
             clock=self.clock,
             specs=self.specs,
             step_budget=self.step_budget,
+            time_budget=self.time_budget,
             doorbell=self.doorbell,
             extensions=self.extensions,
         )

@@ -57,3 +57,12 @@ def test_an_endless_loop_is_stopped_by_the_step_budget(session, clock, org_tree)
     assert instance.status == InstanceStatus.INCIDENT
     incident = session.scalars(select(Incident).where(Incident.instance_id == instance.id)).one()
     assert incident.code == "loop_limit" and "200" in incident.message
+
+
+def test_an_endless_loop_is_stopped_by_the_time_budget_before_the_step_budget(session, clock, org_tree):
+    deploy_fixture(session, clock, "counting_loop.bpmn")
+    service = InstanceService(session, clock=clock, specs=SpecCache(), step_budget=10**9, time_budget=0.3)
+    instance = service.start("counting_loop", org_tree.branch_a.id, data={"limit": None})
+    assert instance.status == InstanceStatus.INCIDENT
+    incident = session.scalars(select(Incident).where(Incident.instance_id == instance.id)).one()
+    assert incident.code == "time_limit" and "0.3 秒" in incident.message
