@@ -36,6 +36,7 @@ from engine.instances.inbox_projection import CandidateResolver, cancel_rows, pr
 from engine.instances.row_writes import insert_row
 from engine.instances.serialization import SERIALIZER_VERSION
 from engine.instances.start_limits import earlier_instance, start_period
+from engine.instances.submissions import store_submission
 from engine.models import (
     Incident,
     InstanceStatus,
@@ -210,7 +211,7 @@ class InstanceService(CommandBase):
         if not task.has_state(TaskState.READY):
             raise Conflict("任务已不可办理 (this task is no longer open)")
         data = self._checked_step(instance, row, task, data, actor_id)
-        task.set_data(**data)
+        store_submission(task, data)
         run_submitted_task(task, row.name or row.element_id)
         now = self.clock.now()
         row.status = TaskStatus.COMPLETED
