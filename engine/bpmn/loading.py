@@ -17,7 +17,6 @@ import threading
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
 from pathlib import PurePosixPath
 from typing import TypeVar
 
@@ -26,10 +25,10 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.util import BPMN_MODEL_NS
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
-from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS as DMN_SCHEMAS
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine.bpmn.call_graph import call_cycle_problems
+from engine.bpmn.dmn_schemas import dmn_schema
 from engine.bpmn.problems import ElementLocator, schema_problems, unsupported_problem, validation_problem
 from engine.bpmn.references import reference_problems
 from engine.bpmn.xml_safety import parse_untrusted_xml
@@ -206,18 +205,14 @@ def _dmn_namespace(tree: etree._ElementTree) -> str | None:
 # Stage 3: XSD validation, collecting every error with its line.
 
 
-@cache
-def _dmn_validator(namespace: str) -> BpmnValidator | None:
-    schema = DMN_SCHEMAS.get(namespace)
-    return None if schema is None else BpmnValidator(schema)
-
-
 def _schema_errors(validator: BpmnValidator, tree: etree._ElementTree) -> list[etree._LogEntry]:
     with _SCHEMA_LOCK:
         validator.preprocess(tree)
-        if validator.validator.validate(tree):
-            return []
-        return list(validator.validator.error_log)
+        return _errors_against(validator.validator, tree)
+
+
+def _errors_against(schema: etree.XMLSchema, tree: etree._ElementTree) -> list[etree._LogEntry]:
+    return [] if schema.validate(tree) else list(schema.error_log)
 
 
 def _schema_problems(package: _Package) -> list[DeployProblem]:
@@ -227,9 +222,9 @@ def _schema_problems(package: _Package) -> list[DeployProblem]:
         problems += schema_problems(name, _schema_errors(VALIDATOR, tree), locator)
     for name, tree in package.dmn.items():
         with _SCHEMA_LOCK:
-            validator = _dmn_validator(_dmn_namespace(tree) or "")
-        if validator is not None:
-            problems += schema_problems(name, _schema_errors(validator, tree), locator)
+            schema = dmn_schema(_dmn_namespace(tree) or "")
+            errors = [] if schema is None else _errors_against(schema, tree)
+        problems += schema_problems(name, errors, locator)
     return problems
 
 
