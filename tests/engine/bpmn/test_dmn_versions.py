@@ -35,8 +35,10 @@ def test_a_dmn_1_2_decision_deploys_and_runs(session, service, clock, org_tree, 
 
 
 def test_a_dmn_1_2_file_breaking_its_schema_is_refused_at_the_line(session, clock):
-    broken = read_fixture("conformance/dues_band.dmn").replace(b"<decisionTable ", b"<decisionTabel ").replace(
-        b"</decisionTable>", b"</decisionTabel>"
+    broken = (
+        read_fixture("conformance/dues_band.dmn")
+        .replace(b"<decisionTable ", b"<decisionTabel ")
+        .replace(b"</decisionTable>", b"</decisionTabel>")
     )
     with pytest.raises(DeploymentRefused) as refused:
         deploy(session, package(broken), clock=clock)
