@@ -29,6 +29,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from engine.bpmn.call_graph import call_cycle_problems
 from engine.bpmn.dmn_schemas import dmn_schema
+from engine.bpmn.lane_roles import apply_lane_roles, declared_lane_roles
 from engine.bpmn.problems import ElementLocator, schema_problems, unsupported_problem, validation_problem
 from engine.bpmn.references import reference_problems
 from engine.bpmn.xml_safety import parse_untrusted_xml
@@ -322,6 +323,7 @@ def _build_specs(package: _Package, chosen: _ProcessEntry) -> tuple[BpmnProcessS
             _library_step(name, locator, lambda: _add_dmn(parser, tree, name))  # noqa: B023  (called at once)
         spec = _library_step(chosen.file, locator, lambda: parser.get_spec(chosen.process_id))
         subprocess_specs = _library_step(chosen.file, locator, lambda: parser.get_subprocess_specs(chosen.process_id))
+    apply_lane_roles([spec, *subprocess_specs.values()], declared_lane_roles(package.bpmn))
     return spec, dict(subprocess_specs)
 
 

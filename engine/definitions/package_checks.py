@@ -18,6 +18,7 @@ from engine.calendar import DueRuleInvalid
 from engine.errors import DeployProblem
 from engine.instances.inbox_projection import lane_role
 from engine.instances.start_limits import PERIODS
+from engine.models import ROLE_TITLES_ZH
 from engine.procedures.due_rule_text import check_due_rule_text
 from engine.procedures.extensions import ProcessExtensions
 from engine.procedures.step_guards import guard_names
@@ -70,15 +71,24 @@ def _task_problems(
     yield from _script_problems(file, task_spec)
 
 
+_KNOWN_ROLES = "可用角色：" + "、".join(f"{title}（{role.value}）" for role, title in ROLE_TITLES_ZH.items())
+
+
 def _user_task_problems(
     file: str | None, task_spec: TaskSpec, forms: Mapping[str, FormDefinition], extensions: ProcessExtensions
 ) -> Iterator[DeployProblem]:
     element_id, properties, lane = task_spec.name, _properties(task_spec), task_spec.lane
     role = properties.get("candidate_role")
     if role is not None and lane_role(role) is None:
-        yield DeployProblem("unknown_role", f"未知角色 (unknown role): {role}", file, element_id)
+        yield DeployProblem("unknown_role", f"未知角色：{role}；{_KNOWN_ROLES} (unknown role {role!r})", file, element_id)
     if role is None and lane is not None and lane_role(lane) is None:
-        yield DeployProblem("unknown_role", f"泳道名称不是已知角色 (lane is not a known role): {lane}", file, element_id)
+        yield DeployProblem(
+            "unknown_role",
+            f"泳道名称不是已知角色：{lane}；请在泳道上用 candidate_role 属性指明它代表的角色。{_KNOWN_ROLES} "
+            f"(lane {lane!r} is not a known role: give the lane a candidate_role property naming one)",
+            file,
+            element_id,
+        )
     scope = properties.get("candidate_organization")
     if scope is not None and scope not in CANDIDATE_ORGANIZATION_SCOPES:
         yield DeployProblem(
