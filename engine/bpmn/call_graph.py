@@ -7,14 +7,14 @@ never finish, so deploy refuses it, naming the chain.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.util import BPMN_MODEL_NS
 
+from engine.bpmn.references import Trees
 from engine.errors import DeployProblem
 
-Trees = Mapping[str, etree._ElementTree]
 _CALL = f"{{{BPMN_MODEL_NS}}}callActivity"
 _PROCESS = f"{{{BPMN_MODEL_NS}}}process"
 
@@ -24,20 +24,28 @@ class _Call:
         self.file, self.element, self.called = file, element, called
 
 
-def _calls_by_process(bpmn: Trees) -> dict[str, list[_Call]]:
-    """Each process's call activities, those inside its embedded subprocesses included."""
-    calls: dict[str, list[_Call]] = {}
+def _calls_in(filename: str, process: etree._Element) -> list[_Call]:
+    """A process's call activities, those inside its embedded subprocesses included."""
+    return [
+        _Call(filename, activity, called.rsplit(":", 1)[-1].strip())
+        for activity in process.iter(_CALL)
+        if (called := activity.get("calledElement"))
+    ]
+
+
+def _processes(bpmn: Trees) -> Iterator[tuple[str, etree._Element]]:
     for filename, tree in bpmn.items():
         for process in tree.getroot().iterchildren(_PROCESS):
-            process_id = process.get("id")
-            if not process_id:
-                continue
-            calls[process_id] = [
-                _Call(filename, activity, called.rsplit(":", 1)[-1].strip())
-                for activity in process.iter(_CALL)
-                if (called := activity.get("calledElement"))
-            ]
-    return calls
+            yield filename, process
+
+
+def _calls_by_process(bpmn: Trees) -> dict[str, list[_Call]]:
+    return {process_id: _calls_in(filename, process) for filename, process in _processes(bpmn) if (process_id := process.get("id"))}
+
+
+def called_process_ids(bpmn: Trees) -> set[str]:
+    """Every process some call activity names, whatever process holds it."""
+    return {call.called for filename, process in _processes(bpmn) for call in _calls_in(filename, process)}
 
 
 def call_cycle_problems(bpmn: Trees) -> list[DeployProblem]:

@@ -15,15 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from lxml import etree
 from SpiffWorkflow.bpmn.parser.util import BPMN_MODEL_NS
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.spiff.parser.task_spec import SPIFFWORKFLOW_NSMAP
 
-SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+from engine.bpmn.references import Trees
+
+SPIFF_NS = SPIFFWORKFLOW_NSMAP["spiffworkflow"]
 _ROLE_PROPERTY = f"{{{BPMN_MODEL_NS}}}extensionElements/{{{SPIFF_NS}}}properties/{{{SPIFF_NS}}}property[@name='candidate_role']"
 
 
-def declared_lane_roles(bpmn: Mapping[str, etree._ElementTree]) -> dict[str, str]:
+def declared_lane_roles(bpmn: Trees) -> dict[str, str]:
     """Lane name -> the role its properties declare, for the lanes that declare one."""
     roles: dict[str, str] = {}
     for tree in bpmn.values():

@@ -27,7 +27,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from engine.bpmn.call_graph import call_cycle_problems
+from engine.bpmn.call_graph import call_cycle_problems, called_process_ids
 from engine.bpmn.dmn_schemas import dmn_schema
 from engine.bpmn.lane_roles import apply_lane_roles, declared_lane_roles
 from engine.bpmn.problems import ElementLocator, schema_problems, unsupported_problem, validation_problem
@@ -111,7 +111,7 @@ def _load(given: Mapping[str, bytes], process_key: str | None) -> LoadedProcess:
     package = _parse_package(files)
     _refuse_if(_schema_problems(package))
     processes = _index_processes(package.bpmn)
-    chosen, choice_problems = _choose_process(processes, _called_process_ids(package.bpmn), process_key)
+    chosen, choice_problems = _choose_process(processes, called_process_ids(package.bpmn), process_key)
     implemented_stores = SpiffBpmnParser.DATA_STORE_CLASSES
     _refuse_if(
         choice_problems + reference_problems(package.bpmn, package.dmn, set(files), implemented_stores) + call_cycle_problems(package.bpmn)
@@ -246,15 +246,6 @@ def _index_processes(bpmn: Trees) -> list[_ProcessEntry]:
         for process in tree.getroot().iterchildren(f"{{{BPMN_MODEL_NS}}}process")
         if (process_id := process.get("id"))
     ]
-
-
-def _called_process_ids(bpmn: Trees) -> set[str]:
-    return {
-        called.rsplit(":", 1)[-1]
-        for tree in bpmn.values()
-        for activity in tree.getroot().iter(f"{{{BPMN_MODEL_NS}}}callActivity")
-        if (called := activity.get("calledElement"))
-    }
 
 
 def _choose_process(
