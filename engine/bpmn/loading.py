@@ -73,11 +73,18 @@ class _Package:
 
 @dataclass(frozen=True)
 class _ProcessEntry:
+    """A process, or a collaboration whose pools run together as one instance."""
+
     process_id: str
     name: str | None
     executable: bool
     file: str
     line: int | None
+    pools: tuple[tuple[str, str], ...] = ()  # (pool name, process id), for a collaboration
+
+    @property
+    def is_collaboration(self) -> bool:
+        return bool(self.pools)
 
 
 def load_process_package(files: Mapping[str, bytes], process_key: str | None = None) -> LoadedProcess:
@@ -111,7 +118,8 @@ def _load(given: Mapping[str, bytes], process_key: str | None) -> LoadedProcess:
     package = _parse_package(files)
     _refuse_if(_schema_problems(package))
     processes = _index_processes(package.bpmn)
-    chosen, choice_problems = _choose_process(processes, called_process_ids(package.bpmn), process_key)
+    collaborations = _index_collaborations(package.bpmn, processes)
+    chosen, choice_problems = _choose_process(processes, collaborations, called_process_ids(package.bpmn), process_key)
     implemented_stores = SpiffBpmnParser.DATA_STORE_CLASSES
     _refuse_if(
         choice_problems + reference_problems(package.bpmn, package.dmn, set(files), implemented_stores) + call_cycle_problems(package.bpmn)
@@ -248,24 +256,53 @@ def _index_processes(bpmn: Trees) -> list[_ProcessEntry]:
     ]
 
 
+def _index_collaborations(bpmn: Trees, processes: list[_ProcessEntry]) -> list[_ProcessEntry]:
+    """Collaborations with at least one executable pool; they run as one instance of all their pools."""
+    executable = {entry.process_id for entry in processes if entry.executable}
+    entries = []
+    for name, tree in bpmn.items():
+        for collaboration in tree.getroot().iterchildren(f"{{{BPMN_MODEL_NS}}}collaboration"):
+            pools = tuple(
+                (participant.get("name") or process_id, process_id)
+                for participant in collaboration.iterchildren(f"{{{BPMN_MODEL_NS}}}participant")
+                if (process_id := participant.get("processRef")) in executable
+            )
+            if (collaboration_id := collaboration.get("id")) and pools:
+                entries.append(_ProcessEntry(collaboration_id, collaboration.get("name"), True, name, collaboration.sourceline, pools))
+    return entries
+
+
 def _choose_process(
-    processes: list[_ProcessEntry], called: set[str], process_key: str | None
+    processes: list[_ProcessEntry], collaborations: list[_ProcessEntry], called: set[str], process_key: str | None
 ) -> tuple[_ProcessEntry | None, list[DeployProblem]]:
     if process_key is not None:
-        return _chosen_by_key(processes, process_key)
+        return _chosen_by_key(processes + collaborations, process_key)
     executable = [entry for entry in processes if entry.executable]
     if not executable:
         return None, [_not_executable_problem(processes)]
     top_level = [entry for entry in executable if entry.process_id not in called] or executable
     if len(top_level) == 1:
         return top_level[0], []
-    ids = ", ".join(entry.process_id for entry in top_level)
-    return None, [
-        DeployProblem(
-            "ambiguous_process",
-            f"部署包中有多个顶层可执行流程，请指定 process_key：{ids} (several top-level executable processes, give process_key: {ids})",
-        )
+    top_ids = {entry.process_id for entry in top_level}
+    covering = [entry for entry in collaborations if top_ids <= {process_id for _, process_id in entry.pools}]
+    if len(covering) == 1:
+        return covering[0], []
+    return None, [_ambiguous_problem(top_level, collaborations)]
+
+
+def _ambiguous_problem(top_level: list[_ProcessEntry], collaborations: list[_ProcessEntry]) -> DeployProblem:
+    pool_names = {process_id: pool for entry in collaborations for pool, process_id in entry.pools}
+    choices = [
+        f"{pool_names[entry.process_id]} ({entry.process_id})" if entry.process_id in pool_names else entry.process_id
+        for entry in top_level
     ]
+    choices += [f"{entry.name or entry.process_id} ({entry.process_id}，全部泳池 / all pools)" for entry in collaborations]
+    listed = ", ".join(choices)
+    return DeployProblem(
+        "ambiguous_process",
+        f"部署包中有多个顶层可执行流程或泳池，请用 process_key 指定要运行的一个：{listed} "
+        f"(several top-level executable processes or pools, give process_key to choose one: {listed})",
+    )
 
 
 def _chosen_by_key(processes: list[_ProcessEntry], process_key: str) -> tuple[_ProcessEntry | None, list[DeployProblem]]:
@@ -312,8 +349,11 @@ def _build_specs(package: _Package, chosen: _ProcessEntry) -> tuple[BpmnProcessS
             _library_step(name, locator, lambda: parser.add_bpmn_xml(tree, filename=name))  # noqa: B023  (called at once)
         for name, tree in package.dmn.items():
             _library_step(name, locator, lambda: _add_dmn(parser, tree, name))  # noqa: B023  (called at once)
-        spec = _library_step(chosen.file, locator, lambda: parser.get_spec(chosen.process_id))
-        subprocess_specs = _library_step(chosen.file, locator, lambda: parser.get_subprocess_specs(chosen.process_id))
+        if chosen.is_collaboration:
+            spec, subprocess_specs = _library_step(chosen.file, locator, lambda: parser.get_collaboration(chosen.process_id))
+        else:
+            spec = _library_step(chosen.file, locator, lambda: parser.get_spec(chosen.process_id))
+            subprocess_specs = _library_step(chosen.file, locator, lambda: parser.get_subprocess_specs(chosen.process_id))
     apply_lane_roles([spec, *subprocess_specs.values()], declared_lane_roles(package.bpmn))
     return spec, dict(subprocess_specs)
 

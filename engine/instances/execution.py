@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowDataException
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.task import Task, TaskState
@@ -142,11 +143,30 @@ def reached_end_event(workflow: BpmnWorkflow) -> bool:
 
 
 def final_end_event(workflow: BpmnWorkflow) -> str | None:
-    """The id of the top-level end event the workflow completed last, if any."""
-    ends = [t for t in workflow.tasks.values() if isinstance(t.task_spec, EndEvent) and t.has_state(TaskState.COMPLETED)]
+    """The id of the top-level end event the workflow completed last, if any.
+
+    A collaboration's top level only starts its pools, so its end is the end event its pools
+    completed last, provided every pool reached one.
+    """
+    ends = _completed_end_events(workflow)
+    if _is_collaboration(workflow):
+        pools = [workflow.subprocesses[t.id] for t in workflow.tasks.values() if t.id in workflow.subprocesses]
+        pool_ends = [_completed_end_events(pool) for pool in pools]
+        if not pools or not all(pool_ends):
+            return None
+        ends = [end for each in pool_ends for end in each]
     if not ends:
         return None
     return max(ends, key=lambda t: t.last_state_change).task_spec.name
+
+
+def _completed_end_events(workflow: BpmnWorkflow | BpmnSubWorkflow) -> list[Task]:
+    return [t for t in workflow.tasks.values() if isinstance(t.task_spec, EndEvent) and t.has_state(TaskState.COMPLETED)]
+
+
+def _is_collaboration(workflow: BpmnWorkflow) -> bool:
+    """SpiffWorkflow builds a collaboration as a top level with no end event that calls each pool."""
+    return not any(isinstance(spec, EndEvent) for spec in workflow.spec.task_specs.values())
 
 
 def _report_library_error(error: SpiffWorkflowException) -> IncidentReport:
