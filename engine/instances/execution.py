@@ -23,8 +23,9 @@ from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.task import Task, TaskState
+from sqlalchemy.exc import SQLAlchemyError
 
-from engine.errors import TaskRefused
+from engine.errors import EngineError, TaskRefused
 
 DEFAULT_STEP_BUDGET = 5000
 MAX_NESTING_DEPTH = 30
@@ -49,6 +50,10 @@ def advance(
     """Run every engine task that is ready; return what went wrong, if anything."""
     steps = 0
     deadline = time.monotonic() + time_budget
+    running: list[str] = []  # the element whose step is under way, for a failure outside the library's wrapping
+
+    def note_step(task: Task) -> None:
+        running[:] = [task.task_spec.name]
 
     def count_step(task: Task) -> None:
         nonlocal steps
@@ -62,12 +67,25 @@ def advance(
             raise _BudgetExceeded(_too_slow(time_budget, element_id))
 
     try:
-        workflow.do_engine_steps(did_complete_task=count_step)
+        workflow.do_engine_steps(will_complete_task=note_step, did_complete_task=count_step)
     except _BudgetExceeded as exceeded:
         return exceeded.report
     except SpiffWorkflowException as error:
         return _report_library_error(error)
+    except (EngineError, SQLAlchemyError):
+        raise  # the command's own refusals and the database's conflicts keep their meaning
+    except Exception as error:  # the library lets some expression and data errors out unwrapped
+        return _report_unwrapped_error(error, running[0] if running else None)
     return detect_silent_stop(workflow)
+
+
+def _report_unwrapped_error(error: Exception, element_id: str | None) -> IncidentReport:
+    detail = f"{type(error).__name__}: {error}"
+    return IncidentReport(
+        "engine_error",
+        f"流程执行出错，请检查该步骤之后的表达式和所需数据 (process error after this step; check its expressions and data): {detail}",
+        element_id,
+    )
 
 
 def _too_many_steps(step_budget: int, element_id: str) -> IncidentReport:
@@ -108,6 +126,12 @@ def run_submitted_task(task: Task, title: str) -> None:
         task.run()
     except SpiffWorkflowException as error:
         raise TaskRefused(_refusal_message(error, title), task.task_spec.name) from None
+    except (EngineError, SQLAlchemyError):
+        raise
+    except Exception as error:  # e.g. a message correlation reading a value the submission left out
+        detail = f"{type(error).__name__}: {error}"
+        message = f"「{title}」无法按所填内容完成：{detail} (the step {title!r} cannot be completed with this submission: {detail})"
+        raise TaskRefused(message, task.task_spec.name) from None
 
 
 def _refusal_message(error: SpiffWorkflowException, title: str) -> str:

@@ -7,9 +7,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from engine.definitions.deployment import deploy
 from engine.errors import TaskRefused
 from engine.models import AuditEvent, InstanceStatus, TaskStatus, UserTask
 from tests.helpers.deploying import deploy_fixture
+from tests.helpers.paths import CORPUS_DIR
 
 
 def open_task(session, element_id: str) -> UserTask:  # type: ignore[no-untyped-def]
@@ -62,3 +64,20 @@ def test_a_failing_post_script_is_refused_and_the_task_stays_open(session, servi
     session.commit()
     finished = session.get(type(instance), instance.id)
     assert finished.status == InstanceStatus.COMPLETED and '"total": 42' in finished.state_json
+
+
+def test_an_error_the_library_lets_out_unwrapped_is_a_refusal_when_completing(session, service, clock, org_tree):
+    # SpiffWorkflow's own receive_correlations.bpmn: the catch event after the task reads value_1
+    # for its correlation while the task is completed, outside the library's error wrapping.
+    path = CORPUS_DIR / "spiffworkflow" / "spiff__receive_correlations.bpmn"
+    deploy(session, {path.name: path.read_bytes()}, clock=clock, process_key="correlation-test")
+    started = service.start("correlation-test", org_tree.branch_a.id)
+    [task] = session.scalars(select(UserTask).where(UserTask.instance_id == started.id, UserTask.status == TaskStatus.OPEN))
+
+    with pytest.raises(TaskRefused) as refused:
+        service.complete_task(task.id, {}, actor_id=None)
+    assert "value_1" in str(refused.value) and refused.value.element_id == task.element_id
+    assert session.get(UserTask, task.id).status == TaskStatus.OPEN
+
+    service.complete_task(task.id, {"value_1": "a", "value_2": "b"}, actor_id=None)
+    assert session.get(UserTask, task.id).status == TaskStatus.COMPLETED
