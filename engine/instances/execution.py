@@ -21,6 +21,8 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowDataException
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
+from SpiffWorkflow.dmn.specs.model import HitPolicy
 from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.task import Task, TaskState
 from sqlalchemy.exc import SQLAlchemyError
@@ -54,6 +56,8 @@ def advance(
 
     def note_step(task: Task) -> None:
         running[:] = [task.task_spec.name]
+        if (unmatched := unmatched_decision(task)) is not None:
+            raise _BudgetExceeded(unmatched)
 
     def count_step(task: Task) -> None:
         nonlocal steps
@@ -85,6 +89,33 @@ def _report_unwrapped_error(error: Exception, element_id: str | None) -> Inciden
         "engine_error",
         f"流程执行出错，请检查该步骤之后的表达式和所需数据 (process error after this step; check its expressions and data): {detail}",
         element_id,
+    )
+
+
+def unmatched_decision(task: Task) -> IncidentReport | None:
+    """A decision table with a single-hit policy that no rule matches leaves its outputs unset and
+    the library goes on; the step that later reads them would fail far from the cause."""
+    spec = task.task_spec
+    if not isinstance(spec, BusinessRuleTaskMixin):
+        return None
+    table = spec.dmnEngine.decision_table
+    if table.hit_policy == HitPolicy.COLLECT.value:
+        return None
+    try:
+        matched = spec.dmnEngine.decide(task)
+    except Exception:  # a failing rule is reported by the library itself, with its own wrapping, when the step runs
+        return None
+    if matched:
+        return None
+    name = table.name or table.id
+    # The inputs are named, not their values: an incident is read by process owners, and the values
+    # may be a member's personal data.
+    inputs = "、".join((column.expression or column.label or column.id).strip() for column in table.inputs)
+    return IncidentReport(
+        "decision_no_match",
+        f"决策表「{name}」没有规则与输入（{inputs}）匹配，输出未设置，流程已停止 "
+        f"(no rule of the decision table {name!r} matches its inputs ({inputs}); the process stopped before using unset outputs)",
+        spec.name,
     )
 
 

@@ -4,14 +4,16 @@ is the engine's to handle, not the file's fault; the model part of the file is s
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import SCHEMAS
+from sqlalchemy import select
 
 from engine.bpmn.dmn_schemas import dmn_schema
 from engine.definitions.deployment import deploy
 from engine.errors import DeploymentRefused
-from engine.models import InstanceStatus
+from engine.models import Incident, InstanceStatus
 from tests.helpers.deploying import read_fixture
 
 DMN12 = "http://www.omg.org/spec/DMN/20180521/MODEL/"
@@ -44,3 +46,20 @@ def test_a_dmn_1_2_file_breaking_its_schema_is_refused_at_the_line(session, cloc
         deploy(session, package(broken), clock=clock)
     problem = refused.value.problems[0]
     assert problem.file == "dues_band.dmn" and problem.line == 7 and "decisionTabel" in problem.message
+
+
+def test_a_decision_no_rule_matches_stops_the_instance_naming_the_table(session, service, clock, org_tree):
+    without_high_band = re.sub(rb'<rule id="rule_high">.*?</rule>', b"", read_fixture("conformance/dues_band.dmn"), flags=re.DOTALL)
+    deploy(session, package(without_high_band), clock=clock)
+
+    instance = service.start("dues_band_process", org_tree.branch_a.id, data={"income": 9000})
+
+    assert instance.status == InstanceStatus.INCIDENT
+    incident = session.scalars(select(Incident).where(Incident.instance_id == instance.id)).one()
+    assert incident.code == "decision_no_match" and "income" in incident.message and "9000" not in incident.message
+    assert incident.element_id == "decide"
+
+
+def test_a_decision_a_rule_matches_is_not_an_incident(session, service, clock, org_tree):
+    deploy(session, package(read_fixture("conformance/dues_band.dmn")), clock=clock)
+    assert service.start("dues_band_process", org_tree.branch_a.id, data={"income": 5000}).status == InstanceStatus.COMPLETED
