@@ -9,7 +9,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import AuditEvent, Person, ProcessInstance, Role, RoleAssignment
+from engine.models import AuditEvent, Organization, Person, ProcessInstance, Role, RoleAssignment
+from engine.people.permissions import load_actor, may_oversee
+from engine.people.start_rights import may_start
+from processes import EXTENSIONS
 from tests.helpers.api_errors import assert_error_shape
 from tests.helpers.paths import PROCESSES
 
@@ -143,3 +146,26 @@ def test_the_branch_secretary_alone_cannot_publish_to_society(client, login, dem
     )
     assert refused.status_code in (403, 404)
     assert client.get("/api/v1/disclosures", headers=login("member1")).json == []
+
+
+def test_whoever_may_start_a_declared_process_already_oversees_it_through_their_role(session, demo):
+    """Being its starter adds nothing to what the starter's role gives: a package's start rule
+    names only roles that oversee the organisation (not a plain member), so the starter of a
+    组织处置 case reads its confidential first step because of their office, not because they
+    opened the case."""
+    organizations = session.scalars(select(Organization)).all()
+    for person in session.scalars(select(Person)).all():
+        actor = load_actor(session, person)
+        for key in EXTENSIONS.start_rules:
+            for organization in organizations:
+                if may_start(session, actor, key, organization.id, EXTENSIONS.start_rules):
+                    assert may_oversee(session, actor, organization.id), (person.username, key, organization.name)
+
+
+def test_a_member_does_not_read_the_disposition_case_the_secretary_opened(client, login, demo):
+    deploy(client, login, "member_disposition")
+    started = start(client, login, "secretary", "member_disposition", demo.branch1.id).json
+    (initiation,) = started["open_tasks"]
+    for path in (f"/api/v1/process-instances/{started['id']}", f"/api/v1/tasks/{initiation['id']}"):
+        assert_error_shape(client.get(path, headers=login("member1")), 404, "not_found")
+        assert client.get(path, headers=login("secretary")).status_code == 200
