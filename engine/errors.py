@@ -48,6 +48,13 @@ class NotFound(EngineError):
     code = "not_found"
 
 
+class Forbidden(EngineError):
+    """The person may not do this here: their roles do not allow it (e.g. starting a process the
+    package reserves for other roles, or in an organisation of a kind it does not run in)."""
+
+    code = "forbidden"
+
+
 class Conflict(EngineError):
     """The caller acted on a stale version, or on something another actor already changed."""
 

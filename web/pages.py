@@ -15,10 +15,11 @@ from api.http.sign_in import check_credentials
 from engine.definitions.deployment import latest_versions
 from engine.models import TaskStatus, UserTask
 from engine.people.notifications import mark_read, notifications_of
-from engine.people.permissions import Actor, inbox_of, may_deploy, may_read_audit, may_start_anywhere
+from engine.people.permissions import Actor, inbox_of, may_deploy, may_read_audit
 from processes.democratic_appraisal.ballot import ballots_awaiting
 from web.browser_session import signed_in_page
 from web.pipeline_pages import followed_organizations
+from web.start_pages import places_to_start
 
 blueprint = Blueprint("web", __name__, template_folder="templates")
 
@@ -75,7 +76,7 @@ def home(actor: Actor) -> ResponseReturnValue:
         deploys=may_deploy(actor),
         ballots=ballots_awaiting(db_session(), actor),
         pipelines=followed_organizations(actor),
-        starts=may_start_anywhere(actor),
+        starts=bool(places_to_start(actor)),
         notifications=notifications_of(db_session(), actor.id, unread_only=True),
         process_names={d.key: d.name or d.key for d in latest_versions(db_session())},
     )

@@ -19,6 +19,7 @@ from engine.errors import (
     Conflict,
     DeploymentRefused,
     EngineError,
+    Forbidden,
     InvalidCommand,
     NotFound,
     ScriptRejected,
@@ -30,6 +31,7 @@ _log = logging.getLogger(__name__)
 
 ENGINE_STATUS: dict[type[EngineError], int] = {
     NotFound: 404,
+    Forbidden: 403,
     Conflict: 409,
     InvalidCommand: 409,
     DeploymentRefused: 422,

@@ -1,7 +1,8 @@
 """What a process package must satisfy beyond valid BPMN, checked before it is stored:
 
 - user tasks name a known role (by lane or property) and sensible properties;
-- every `form_key` has a form, in the package or in the form library;
+- every `form_key` (of a user task, or a start event's start form) has a form, in the package or
+  in the form library;
 - every service task calls an operation a process package provides, every guard exists;
 - every script and condition compiles under the sandbox's policy.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Literal
 
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.specs.base import TaskSpec
 
 from engine.bpmn.loading import LoadedProcess
@@ -52,6 +54,9 @@ def _task_problems(
 ) -> Iterator[DeployProblem]:
     if getattr(task_spec, "manual", False):
         yield from _user_task_problems(file, task_spec, forms, extensions)
+    start_form = _properties(task_spec).get("form_key") if isinstance(task_spec, StartEvent) else None
+    if start_form is not None and start_form not in forms:
+        yield DeployProblem("missing_form", f"找不到发起表单 (no start form named {start_form!r})", file, task_spec.name)
     operation = getattr(task_spec, "operation_name", None)
     if operation is not None and operation not in extensions.service_calls:
         yield DeployProblem(

@@ -35,6 +35,7 @@ from engine.instances.execution import (
 from engine.instances.inbox_projection import CandidateResolver, cancel_rows, project_tasks
 from engine.instances.row_writes import insert_row
 from engine.instances.serialization import SERIALIZER_VERSION
+from engine.instances.start_data import checked_start_data, reserved_key_refusal, start_form_key
 from engine.instances.start_limits import earlier_instance, start_period
 from engine.instances.submissions import store_submission
 from engine.models import (
@@ -50,6 +51,8 @@ from engine.models import (
     TimerState,
     UserTask,
 )
+from engine.people.permissions import Actor, may_choose_rule_sets
+from engine.people.start_rights import start_refusal
 from engine.procedures.extensions import NO_EXTENSIONS, ProcessExtensions
 from engine.procedures.rule_set_choice import choose_version, declared_rule_set
 from engine.procedures.service_calls import ServiceCall, dispatching_script_engine
@@ -107,6 +110,19 @@ class InstanceService(CommandBase):
         version: int | None = None,
     ) -> ProcessInstance:
         return self._transaction(lambda: self._start(process_key, organization_id, business_key, dict(data or {}), actor_id, version))
+
+    def start_by_hand(
+        self,
+        process_key: str,
+        organization_id: int,
+        *,
+        actor: Actor,
+        business_key: str | None = None,
+        data: Mapping[str, Any] | None = None,
+    ) -> ProcessInstance:
+        """A person starting a process (the API, the pages): their start rights there, a business key
+        that is not a timer's, and start data the process asks for, then `start`."""
+        return self._transaction(lambda: self._start_by_hand(process_key, organization_id, actor, business_key, dict(data or {})))
 
     def complete_task(
         self, task_id: str, data: Mapping[str, Any], *, actor_id: int | None, expected_version: int | None = None
@@ -194,6 +210,26 @@ class InstanceService(CommandBase):
         )
         self._advance_and_save(instance, workflow, actor_id)
         return instance
+
+    def _start_by_hand(
+        self, process_key: str, organization_id: int, actor: Actor, business_key: str | None, data: dict[str, Any]
+    ) -> ProcessInstance:
+        definition = self._definition(process_key, None)
+        spec = self.specs.get(self.session, definition.id)[0]
+        refusal = start_refusal(
+            self.session, actor, definition.key, spec.description or definition.key, organization_id, self.extensions.start_rules
+        )
+        if refusal is not None:
+            raise refusal
+        reserved = reserved_key_refusal(business_key, self.session.scalars(select(ProcessDefinition.key).distinct()))
+        if reserved is not None:
+            raise reserved
+        form_key = start_form_key(spec)
+        form = None if form_key is None else self.specs.forms(self.session, definition.id).get(form_key)
+        checked = checked_start_data(
+            data, form, declared_rule_set(spec), lambda: may_choose_rule_sets(self.session, actor, organization_id)
+        )
+        return self._start(definition.key, organization_id, business_key, checked, actor.id, definition.version)
 
     def _organization(self, organization_id: int) -> Organization:
         organization = self.session.get(Organization, organization_id)
@@ -355,12 +391,13 @@ class InstanceService(CommandBase):
 
     def _earlier_start(self, process_key: str, organization_id: int, business_key: str, period: str | None, now: datetime) -> int | None:
         """The organisation's instance that makes this occurrence's start for it redundant: one with
-        the occurrence's business key, or one within the `once_per` period."""
+        the occurrence's business key, or one within the `once_per` period; a cancelled one is none."""
         same_occurrence = self.session.scalar(
             select(ProcessInstance.id).where(
                 ProcessInstance.process_key == process_key,
                 ProcessInstance.organization_id == organization_id,
                 ProcessInstance.business_key == business_key,
+                ProcessInstance.status != InstanceStatus.CANCELLED,
             )
         )
         if same_occurrence is not None or period is None:

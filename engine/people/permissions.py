@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
 from engine.models import Organization, Person, ProcessInstance, Role, RoleAssignment, UserTask
-from engine.people.organizations import organization_subtree
 
 
 @dataclass(frozen=True)
@@ -86,25 +85,11 @@ READ_ONLY_ROLES = frozenset({Role.AUDITOR.value})
 
 
 def may_start_in(session: Session, actor: Actor, organization_id: int) -> bool:
-    """Anyone holding a role in the organisation or one of its ancestors may start a process there,
-    except through a read-only role: an auditor reads history but changes nothing."""
+    """The general rule for a process no package gives a start rule (engine/people/start_rights.py):
+    anyone holding a role in the organisation or one of its ancestors may start it there, except
+    through a read-only role: an auditor reads history but changes nothing."""
     scope = _organization_and_ancestors(session, organization_id)
     return any(org in scope and role not in READ_ONLY_ROLES for org, role in actor.roles)
-
-
-def may_start_anywhere(actor: Actor) -> bool:
-    return any(role not in READ_ONLY_ROLES for _, role in actor.roles)
-
-
-def start_scope(session: Session, actor: Actor) -> set[int]:
-    """Every organisation where `may_start_in` says yes: all below (and including) each organisation
-    where the actor holds a role that is not read-only."""
-    return {
-        unit
-        for organization_id, role in actor.roles
-        if role not in READ_ONLY_ROLES
-        for unit in organization_subtree(session, organization_id)
-    }
 
 
 def may_oversee(session: Session, actor: Actor, organization_id: int) -> bool:

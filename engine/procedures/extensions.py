@@ -1,7 +1,7 @@
 """What process packages add to the engine, as one immutable object handed in, never as globals.
 
-Each process package exports a `ProcessExtensions` naming its step guards, service calls and rule-set
-folders; the composition root combines them once (a name defined twice is refused) and hands the
+Each process package exports a `ProcessExtensions` naming its step guards, service calls, rule-set
+folders and who may start it; the composition root combines them once (a name defined twice is refused) and hands the
 result to the instance service and the deployment checks. Tests pass small objects of their own.
 """
 
@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from engine.procedures.rule_sets import RuleSetLibrary
 from engine.procedures.service_calls import ServiceHandler
+from engine.procedures.start_rules import StartRule
 from engine.procedures.step_guards import StepGuard
 
 V = TypeVar("V")
@@ -30,6 +31,7 @@ class ProcessExtensions:
     service_calls: Mapping[str, ServiceHandler] = field(default_factory=lambda: MappingProxyType({}))
     rule_sets: RuleSetLibrary = field(default_factory=RuleSetLibrary)
     former_guard_names: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    start_rules: Mapping[str, StartRule] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
     def of(
@@ -39,14 +41,17 @@ class ProcessExtensions:
         service_calls: Mapping[str, ServiceHandler] | None = None,
         rule_set_folders: Mapping[str, Path] | None = None,
         former_guard_names: Mapping[str, str] | None = None,
+        start_rules: Mapping[str, StartRule] | None = None,
     ) -> ProcessExtensions:
         """`former_guard_names` maps a guard's name in versions deployed before it was renamed to its
-        name now, so instances running on those versions keep their checks."""
+        name now, so instances running on those versions keep their checks. `start_rules` says, by
+        process key, who may start the process by hand and where."""
         return cls(
             MappingProxyType(dict(step_guards or {})),
             MappingProxyType(dict(service_calls or {})),
             RuleSetLibrary(MappingProxyType(dict(rule_set_folders or {}))),
             MappingProxyType(dict(former_guard_names or {})),
+            MappingProxyType(dict(start_rules or {})),
         )
 
     def step_guard(self, name: str) -> StepGuard | None:
@@ -63,6 +68,7 @@ def combine(*parts: ProcessExtensions) -> ProcessExtensions:
         service_calls=_merged("service call", [part.service_calls for part in parts]),
         rule_set_folders=_merged("rule set", [part.rule_sets.folders for part in parts]),
         former_guard_names=_merged("former guard name", [part.former_guard_names for part in parts]),
+        start_rules=_merged("start rule", [part.start_rules for part in parts]),
     )
 
 

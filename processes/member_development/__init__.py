@@ -6,10 +6,16 @@ it runs under (rules/<version>.json), its scenarios, and the Python below, which
 
 from pathlib import Path
 
+from engine.models import OrganizationKind, Role
 from engine.procedures.extensions import ProcessExtensions
+from engine.procedures.start_rules import StartRule
 from processes.member_development import steps
 
 PROCESS_KEY = steps.PROCESS_KEY
+
+# 发展党员 is the branch's work (细则 §7 onward), decided with the 党委 above it: the branch secretary
+# or a 党委委员 opens an applicant's case, in a 党支部.
+START_RULE = StartRule.of(roles=[Role.BRANCH_SECRETARY, Role.COMMITTEE_MEMBER], organization_kinds=[OrganizationKind.BRANCH])
 
 EXTENSIONS = ProcessExtensions.of(
     step_guards={
@@ -42,4 +48,5 @@ EXTENSIONS = ProcessExtensions.of(
             "publicity",
         )
     },
+    start_rules={PROCESS_KEY: START_RULE},
 )

@@ -6,10 +6,16 @@ This package is the process: member_disposition.bpmn, its forms (forms/), its ru
 
 from pathlib import Path
 
+from engine.models import OrganizationKind, Role
 from engine.procedures.extensions import ProcessExtensions
+from engine.procedures.start_rules import StartRule
 from processes.member_disposition import steps
 
 PROCESS_KEY = steps.PROCESS_KEY
+
+# 组织处置 is proposed by the 支委会 and filed with the 党委 (办法 2024): the branch secretary or a
+# 党委委员 opens a case, in a 党支部. Its first step is confidential; a plain member may not open one.
+START_RULE = StartRule.of(roles=[Role.BRANCH_SECRETARY, Role.COMMITTEE_MEMBER], organization_kinds=[OrganizationKind.BRANCH])
 
 EXTENSIONS = ProcessExtensions.of(
     step_guards={
@@ -26,4 +32,5 @@ EXTENSIONS = ProcessExtensions.of(
     },
     rule_set_folders={steps.RULE_SET: Path(__file__).parent / "rules"},
     former_guard_names={f"disposition_{name}": f"disposition.{name}" for name in ("subject", "talkers", "measure", "pre_review", "notice")},
+    start_rules={PROCESS_KEY: START_RULE},
 )

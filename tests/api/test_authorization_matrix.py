@@ -6,6 +6,11 @@ The table is the specification. The resource is a disclosure review started by `
 of branch1, whose personal record only roles that need it may read; `admin`, `owner`, `auditor` and
 `committee` hold their roles in the 党委 above it.
 An instance or task a person may not see answers 404, so ids reveal nothing.
+
+Starting by hand follows each process package's start rule: 党务公开 by drafters and branch
+secretaries, 民主评议, 发展党员 and 组织处置 by the branch secretary or a 党委委员 above the branch, all
+of them only in a 党支部 (never in its 党小组); a timer's business key, a variable the process does not
+ask for and a regulation version chosen by someone who may not choose rule sets are refused.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 import pytest
 
 from engine.models import Person
-from tests.helpers.paths import FIXTURES
+from tests.helpers.paths import FIXTURES, PROCESSES
 
 PROCESS = (FIXTURES.parents[2] / "processes" / "disclosure_review" / "disclosure_review.bpmn").read_bytes()
 PLAN = {
@@ -33,7 +38,16 @@ ACCOUNTS = ["admin", "owner", "auditor", "committee", "drafter", "secretary", "r
 MATRIX: dict[str, tuple[int, ...]] = {
     "list definitions": (200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     "deploy": (200, 200, 403, 403, 403, 403, 403, 403, 403, 403),
-    "start in branch1": (201, 201, 403, 201, 201, 201, 201, 201, 403, 403),
+    "start in branch1": (403, 403, 403, 403, 201, 201, 403, 403, 403, 403),
+    "start disclosure in group1": (403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    "start with a timer's business key": (403, 403, 403, 403, 422, 422, 403, 403, 403, 403),
+    "start with an unknown variable": (403, 403, 403, 403, 422, 422, 403, 403, 403, 403),
+    "start appraisal in branch1": (403, 403, 403, 201, 403, 201, 403, 403, 403, 403),
+    "start appraisal in group1": (403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    "start development in branch1": (403, 403, 403, 201, 403, 201, 403, 403, 403, 403),
+    "start development choosing its version": (403, 403, 403, 403, 403, 403, 403, 403, 403, 403),
+    "start disposition in branch1": (403, 403, 403, 201, 403, 201, 403, 403, 403, 403),
+    "start disposition in branch2": (403, 403, 403, 201, 403, 403, 403, 403, 403, 201),
     "read instance": (200, 200, 200, 200, 200, 200, 200, 404, 404, 404),
     "read history": (200, 200, 200, 200, 200, 200, 200, 404, 404, 404),
     "cancel instance": (200, 403, 403, 403, 200, 200, 403, 404, 404, 404),
@@ -76,12 +90,37 @@ def _deploy(world: World, headers: dict[str, str]) -> Any:
     return world.client.post("/api/v1/process-definitions", data=upload, headers=headers, content_type="multipart/form-data")
 
 
+def _start(key: str, organization: str, **body: Any) -> Callable[[World, dict[str, str]], Any]:
+    """Start a process of the repository's packages (deployed first, by the owner) in a demo organisation."""
+
+    def call(world: World, headers: dict[str, str]) -> Any:
+        package = PROCESSES / key
+        upload: dict[str, Any] = {"file": (io.BytesIO((package / f"{key}.bpmn").read_bytes()), f"{key}.bpmn")}
+        upload["files"] = [(io.BytesIO(path.read_bytes()), path.name) for path in sorted(package.glob("*.dmn"))]
+        owner = world.login("owner")
+        deployed = world.client.post("/api/v1/process-definitions", data=upload, headers=owner, content_type="multipart/form-data")
+        assert deployed.status_code in (200, 201), deployed.json
+        payload = {"process_key": key, "organization_id": getattr(world.demo, organization).id, **body}
+        return world.client.post("/api/v1/process-instances", headers=headers, json=payload)
+
+    return call
+
+
 ACTIONS: dict[str, Callable[[World, dict[str, str]], Any]] = {
     "list definitions": lambda w, h: w.client.get("/api/v1/process-definitions", headers=h),
     "deploy": _deploy,
     "start in branch1": lambda w, h: w.client.post(
         "/api/v1/process-instances", headers=h, json={"process_key": "disclosure_review", "organization_id": w.demo.branch1.id}
     ),
+    "start disclosure in group1": _start("disclosure_review", "group1"),
+    "start with a timer's business key": _start("disclosure_review", "branch1", business_key="disclosure_review@2026-10-08"),
+    "start with an unknown variable": _start("disclosure_review", "branch1", data={"review_votes": {"secrecy": "pass"}}),
+    "start appraisal in branch1": _start("democratic_appraisal", "branch1"),
+    "start appraisal in group1": _start("democratic_appraisal", "group1"),
+    "start development in branch1": _start("member_development", "branch1"),
+    "start development choosing its version": _start("member_development", "branch1", data={"rule_set_version": "2014"}),
+    "start disposition in branch1": _start("member_disposition", "branch1"),
+    "start disposition in branch2": _start("member_disposition", "branch2"),
     "read instance": lambda w, h: w.client.get(f"/api/v1/process-instances/{w.instance['id']}", headers=h),
     "read history": lambda w, h: w.client.get(f"/api/v1/process-instances/{w.instance['id']}/history", headers=h),
     "cancel instance": lambda w, h: w.client.post(f"/api/v1/process-instances/{w.instance['id']}/cancel", headers=h, json={}),

@@ -100,12 +100,23 @@ class ScenarioPlayer:
         if "starts_on" in scenario:
             self.clock.set(self.morning_of(date.fromisoformat(scenario["starts_on"])))
             self._tokens.clear()
-        data = {"rule_set_version": scenario["rule_set"]} if "rule_set" in scenario else {}
-        response = self.post_start(data)
+        if "rule_set" in scenario:
+            self.choose_rule_set(scenario["rule_set"])
+        response = self.post_start({})
         assert response.status_code == 201, response.json
         self.instance_id = response.json["id"]
         if "rule_set" in scenario:
             assert response.json["rule_set_version"] == scenario["rule_set"]
+
+    def choose_rule_set(self, version: str) -> None:
+        """The regulation version a scenario runs under, chosen for the organisation by the 组织员 (a
+        branch secretary starting a case may not pick one)."""
+        organization_id = getattr(self.demo, self.suite["organization"]).id
+        rule_set = self.suite.get("rule_set_name", self.suite["process"])
+        response = self.client.put(
+            f"/api/v1/organizations/{organization_id}/rule-sets/{rule_set}", json={"version": version}, headers=self.headers("owner")
+        )
+        assert response.status_code == 200, response.json
 
     def post_start(self, data: dict[str, Any]):  # type: ignore[no-untyped-def]
         organization_id = getattr(self.demo, self.suite["organization"]).id
