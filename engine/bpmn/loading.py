@@ -16,7 +16,7 @@ import logging
 import threading
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import TypeVar
 
@@ -59,6 +59,8 @@ class LoadedProcess:
     spec: BpmnProcessSpec
     subprocess_specs: dict[str, BpmnProcessSpec]
     sources: dict[str, bytes]
+    # Finds the line of an element in the files, for checks that run after loading.
+    locator: ElementLocator = field(compare=False, repr=False, default_factory=lambda: ElementLocator({}))
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,7 @@ def _load(given: Mapping[str, bytes], process_key: str | None) -> LoadedProcess:
         spec=spec,
         subprocess_specs=subprocess_specs,
         sources=files,
+        locator=package.locator,
     )
 
 

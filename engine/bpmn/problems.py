@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from lxml import etree
+from SpiffWorkflow.bpmn.parser.util import BPMN_MODEL_NS
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from engine.errors import DeployProblem
@@ -63,6 +64,15 @@ class ElementLocator:
             for element in self._trees[name].iter():
                 if isinstance(element.tag, str) and element.get("id") == element_id:
                     return element.sourceline
+        return None
+
+    def flow_between(self, source_id: str, target_id: str, filename: str | None = None) -> str | None:
+        """The id of the sequence flow from one element to another (a gateway's conditional exit)."""
+        names = [filename] if filename is not None and filename in self._trees else list(self._trees)
+        for name in names:
+            for flow in self._trees[name].getroot().iter(f"{{{BPMN_MODEL_NS}}}sequenceFlow"):
+                if flow.get("sourceRef") == source_id and flow.get("targetRef") == target_id:
+                    return flow.get("id")
         return None
 
     def file_of(self, element_id: str | None) -> str | None:

@@ -4,20 +4,25 @@
 - every `form_key` (of a user task, or a start event's start form) has a form, in the package or
   in the form library;
 - every service task calls an operation a process package provides, every guard exists;
-- every script and condition compiles under the sandbox's policy.
+- every expression the process will evaluate (scripts, conditions, timer, loop and message
+  expressions, service-task parameters, decision table cells) is short enough and compiles under
+  the sandbox's policy, and a literal multi-instance cardinality stays within the run-time limit.
 """
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator, Mapping
-from typing import Literal
 
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.specs.base import TaskSpec
 
+from engine.bpmn.expressions import Expression, task_expressions
 from engine.bpmn.loading import LoadedProcess
+from engine.bpmn.problems import ElementLocator
 from engine.calendar import DueRuleInvalid
 from engine.errors import DeployProblem
+from engine.instances.execution import MAX_LOOP_CARDINALITY
 from engine.instances.inbox_projection import lane_role
 from engine.instances.start_limits import PERIODS
 from engine.models import ROLE_TITLES_ZH
@@ -28,6 +33,11 @@ from engine.scripting.sandbox import check_script
 from forms import FormDefinition
 
 CANDIDATE_ORGANIZATION_SCOPES = frozenset({"instance", "parent", "party_committee"})
+# No real condition, timer or decision cell comes near this; SpiffWorkflow's DMN engine rewrites a
+# cell with a regex whose time grows with the square of its length (20,000 `?` took 6.7 s).
+MAX_EXPRESSION_CHARS = 2000
+# A script task is a few lines of bookkeeping; a long one is compiled (and cached) as a whole.
+MAX_SCRIPT_CHARS = 20_000
 
 
 def package_problems(loaded: LoadedProcess, forms: Mapping[str, FormDefinition], extensions: ProcessExtensions) -> list[DeployProblem]:
@@ -36,7 +46,8 @@ def package_problems(loaded: LoadedProcess, forms: Mapping[str, FormDefinition],
         file = getattr(process, "file", None)
         for task_spec in process.task_specs.values():
             problems.extend(_task_problems(file, task_spec, forms, extensions))
-    return problems
+            problems.extend(_expression_problems(file, task_spec, loaded.locator))
+    return list(dict.fromkeys(problems))  # a decision table called from two tasks is reported once
 
 
 def form_keys(loaded: LoadedProcess) -> set[str]:
@@ -73,7 +84,6 @@ def _task_problems(
             file,
             task_spec.name,
         )
-    yield from _script_problems(file, task_spec)
 
 
 _KNOWN_ROLES = "可用角色：" + "、".join(f"{title}（{role.value}）" for role, title in ROLE_TITLES_ZH.items())
@@ -141,22 +151,47 @@ def _step_problems(file: str | None, element_id: str, properties: dict[str, str]
             yield DeployProblem("unknown_guard", f"没有名为 {name} 的办理检查 (no step guard named {name!r})", file, element_id)
 
 
-def _script_problems(file: str | None, task_spec: TaskSpec) -> Iterator[DeployProblem]:
-    sources: list[tuple[str, Literal["exec", "eval"]]] = []
-    script = getattr(task_spec, "script", None)
-    if isinstance(script, str) and script.strip():
-        sources.append((script, "exec"))
-    for condition, _target in getattr(task_spec, "cond_task_specs", []) or []:
-        if isinstance(condition, str) and condition.strip():
-            sources.append((condition, "eval"))
-    for attribute in ("condition", "cardinality"):
-        expression = getattr(task_spec, attribute, None)
-        if isinstance(expression, str) and expression.strip():
-            sources.append((expression, "eval"))
-    for source, mode in sources:
-        message = check_script(source, mode)
-        if message is not None:
-            yield DeployProblem("script_rejected", message, file, task_spec.name)
+def _expression_problems(file: str | None, task_spec: TaskSpec, locator: ElementLocator) -> Iterator[DeployProblem]:
+    for expression in task_expressions(task_spec):
+        refusal = _expression_refusal(expression)
+        if refusal is None:
+            continue
+        code, message = refusal
+        element_id = expression.element_id
+        if expression.flow_to is not None and element_id is not None:
+            element_id = locator.flow_between(element_id, expression.flow_to, file) or element_id
+        where = locator.file_of(element_id) if expression.dmn else file
+        yield DeployProblem(code, f"{expression.kind}：{message}", where, element_id, locator.line_of(element_id, where))
+    cardinality = getattr(task_spec, "cardinality", None)
+    literal = _literal_int(cardinality) if isinstance(cardinality, str) else None
+    if literal is not None and literal > MAX_LOOP_CARDINALITY:
+        yield DeployProblem(
+            "cardinality_too_large",
+            f"多实例数量 {literal} 超过上限 {MAX_LOOP_CARDINALITY} "
+            f"(loop cardinality {literal} is above the limit of {MAX_LOOP_CARDINALITY})",
+            file,
+            task_spec.name,
+            locator.line_of(task_spec.name, file),
+        )
+
+
+def _expression_refusal(expression: Expression) -> tuple[str, str] | None:
+    limit = MAX_SCRIPT_CHARS if expression.mode == "exec" else MAX_EXPRESSION_CHARS
+    length = len(expression.text)
+    if length > limit:
+        return "expression_too_long", f"长度 {length} 超过上限 {limit} 个字符 (it is {length} characters long, the limit is {limit})"
+    if not expression.text.strip():
+        return None if expression.mode == "exec" else ("script_rejected", "表达式为空 (the expression is empty)")
+    message = check_script(expression.evaluated, expression.mode)
+    return None if message is None else ("script_rejected", message)
+
+
+def _literal_int(text: str) -> int | None:
+    try:
+        value = ast.literal_eval(text.strip())
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return value if isinstance(value, int) else None
 
 
 def _properties(task_spec: TaskSpec) -> dict[str, str]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.definitions.deployment import forms_of
 from engine.errors import NotFound
+from engine.instances.execution import limit_multi_instances
 from engine.instances.serialization import SpecBundle, spec_from_json
 from engine.models import ProcessDefinition
 from forms import FormDefinition
@@ -45,10 +46,16 @@ class SpecCache:
         self._forms: _Memo[dict[str, FormDefinition]] = _Memo(capacity)
 
     def get(self, session: Session, definition_id: int) -> SpecBundle:
-        return self._specs.get_or_build(definition_id, lambda: spec_from_json(_definition(session, definition_id).spec_json))
+        return self._specs.get_or_build(definition_id, lambda: _runnable(spec_from_json(_definition(session, definition_id).spec_json)))
 
     def forms(self, session: Session, definition_id: int) -> dict[str, FormDefinition]:
         return self._forms.get_or_build(definition_id, lambda: forms_of(_definition(session, definition_id)))
+
+
+def _runnable(specs: SpecBundle) -> SpecBundle:
+    spec, subprocess_specs = specs
+    limit_multi_instances([spec, *subprocess_specs.values()])
+    return specs
 
 
 def _definition(session: Session, definition_id: int) -> ProcessDefinition:

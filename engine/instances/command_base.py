@@ -76,8 +76,8 @@ class CommandBase:
         self._new_rows: list[UserTask] = []
         self._ring_after_commit: list[Timer] = []
 
-    def _save_state(self, instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
-        instance.state_json = state_to_json(workflow)
+    def _save_state(self, instance: ProcessInstance, workflow: BpmnWorkflow, state_json: str | None = None) -> None:
+        instance.state_json = state_to_json(workflow) if state_json is None else state_json
         instance.serializer_version = SERIALIZER_VERSION
         self._touch(instance)
 

@@ -9,16 +9,26 @@ These failure modes are caught here and turned into incidents instead of silent 
   lock for everyone else;
 - a silent stop: SpiffWorkflow walks its task tree with a depth limit of 1000, so a long gateway
   loop makes the open tasks invisible and the workflow reports itself complete without ever
-  reaching an end event.
+  reaching an end event;
+- too many instances: a multi-instance activity about to create more instances than any real
+  appraisal or vote has (checked before the library creates them, all at once, each with a copy of
+  the task data);
+- too much data: a task whose data, or an instance whose whole state, would serialise to more than
+  the database should hold for one case; the caller then keeps the state it had before.
 """
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Mapping, Sized
 from dataclasses import dataclass
+from typing import Any
 
-from SpiffWorkflow.bpmn.exceptions import WorkflowDataException
+from SpiffWorkflow.bpmn.exceptions import WorkflowDataException, WorkflowTaskException
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 from SpiffWorkflow.bpmn.util.subworkflow import BpmnSubWorkflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
@@ -32,6 +42,17 @@ from engine.errors import EngineError, TaskRefused
 DEFAULT_STEP_BUDGET = 5000
 MAX_NESTING_DEPTH = 30
 DEFAULT_TIME_BUDGET_SECONDS = 10.0
+# A multi-instance activity creates all its parallel instances at once, each with a copy of the
+# task data: 4,000 took 38 s and 10^7 exhausted memory. No Party organisation has more members than
+# this in one appraisal or one vote.
+MAX_LOOP_CARDINALITY = 500
+# Task data is form answers and bookkeeping: a few KB. One MiB leaves room for long texts while a
+# script cannot fill the database (300-512 MB strings were written into task data before).
+MAX_TASK_DATA_BYTES = 1024 * 1024
+# The whole state keeps every task's own copy of the data; a multi-instance appraisal of a large
+# branch stays well below this, and each command rewrites the state, so it is also a cost per step.
+MAX_INSTANCE_STATE_BYTES = 8 * 1024 * 1024
+DATA_LIMIT = "data_limit"
 
 
 @dataclass(frozen=True)
@@ -43,6 +64,14 @@ class IncidentReport:
 
 class _BudgetExceeded(Exception):
     def __init__(self, report: IncidentReport):
+        self.report = report
+
+
+class RunLimitExceeded(WorkflowTaskException):
+    """Raised from inside the library's own task updates, where only its exceptions are expected."""
+
+    def __init__(self, report: IncidentReport, task: Task):
+        super().__init__(report.message, task=task)
         self.report = report
 
 
@@ -69,10 +98,13 @@ def advance(
             raise _BudgetExceeded(_nested_too_deep(element_id))
         if time.monotonic() > deadline:
             raise _BudgetExceeded(_too_slow(time_budget, element_id))
+        oversized = oversized_task_data(task)
+        if oversized is not None:
+            raise _BudgetExceeded(oversized)
 
     try:
         workflow.do_engine_steps(will_complete_task=note_step, did_complete_task=count_step)
-    except _BudgetExceeded as exceeded:
+    except (_BudgetExceeded, RunLimitExceeded) as exceeded:
         return exceeded.report
     except SpiffWorkflowException as error:
         return _report_library_error(error)
@@ -146,15 +178,88 @@ def _too_slow(time_budget: float, element_id: str) -> IncidentReport:
     )
 
 
-def run_submitted_task(task: Task, title: str) -> None:
+def oversized_task_data(task: Task) -> IncidentReport | None:
+    """Whether the task's data would serialise to more than MAX_TASK_DATA_BYTES (or cannot be)."""
+    size = _serialised_size(task.data)
+    if size is None:
+        return IncidentReport(
+            DATA_LIMIT,
+            "任务数据嵌套过深，无法保存，已停止 (the task data is nested too deeply to be stored; the instance was stopped)",
+            task.task_spec.name,
+        )
+    if size <= MAX_TASK_DATA_BYTES:
+        return None
+    return IncidentReport(
+        DATA_LIMIT,
+        f"任务数据超过 {MAX_TASK_DATA_BYTES // 1024} KB 上限，已停止，未保存 "
+        f"(the task data would take {size} bytes, above the limit of {MAX_TASK_DATA_BYTES}; "
+        "the instance was stopped and it was not stored)",
+        task.task_spec.name,
+    )
+
+
+def oversized_state(state_json: str) -> IncidentReport | None:
+    """Whether a serialised instance state is above MAX_INSTANCE_STATE_BYTES (its JSON is ASCII)."""
+    if len(state_json) <= MAX_INSTANCE_STATE_BYTES:
+        return None
+    return IncidentReport(
+        DATA_LIMIT,
+        f"流程实例数据超过 {MAX_INSTANCE_STATE_BYTES // (1024 * 1024)} MB 上限，已停止，未保存 "
+        f"(the instance state would take {len(state_json)} bytes, above the limit of {MAX_INSTANCE_STATE_BYTES}; "
+        "the instance was stopped and it was not stored)",
+    )
+
+
+def _serialised_size(data: Mapping[str, Any]) -> int | None:
+    # ASCII JSON, as the state is stored; Decimal and date values are counted by their text.
+    try:
+        return len(json.dumps(data, default=str))
+    except (RecursionError, ValueError):
+        return None
+
+
+def limit_multi_instances(processes: list[BpmnProcessSpec]) -> None:
+    """Have every multi-instance activity check how many instances it is about to create.
+
+    The library creates them in the task's update hook, right after it emits `update_event`; the
+    check listens there. Specs are shared between workflows, so the listener keeps no state.
+    """
+    for process in processes:
+        for task_spec in process.task_specs.values():
+            if isinstance(task_spec, MultiInstanceTask) and not task_spec.update_event.is_connected(_check_cardinality):
+                task_spec.update_event.connect(_check_cardinality)
+
+
+def _check_cardinality(workflow: BpmnWorkflow, task: Task) -> None:
+    spec = task.task_spec
+    if spec.data_input is not None:
+        collection = spec.data_input.get(task)
+        count = len(collection) if isinstance(collection, Sized) else 0
+    else:
+        count = workflow.script_engine.evaluate(task, spec.cardinality)
+    if isinstance(count, int) and count > MAX_LOOP_CARDINALITY:
+        report = IncidentReport(
+            "cardinality_limit",
+            f"多实例活动要创建 {count} 个实例，超过上限 {MAX_LOOP_CARDINALITY}，已停止 "
+            f"(the multi-instance activity would create {count} instances, above the limit of {MAX_LOOP_CARDINALITY})",
+            spec.name,
+        )
+        raise RunLimitExceeded(report, task)
+
+
+def run_submitted_task(task: Task, title: str) -> IncidentReport | None:
     """Complete a person's task with their submission already in its data.
 
     What the definition refuses here depends on the submission (a declared output left out, a
     post-script reading a value that was not given), so it is the person's to fix: a refusal naming
     the step, not an incident; the caller discards the workflow, so nothing of the attempt is kept.
+    A run-time limit crossed by what the completion sets off (too many instances of the next
+    activity) is the definition's: it comes back as an incident report.
     """
     try:
         task.run()
+    except RunLimitExceeded as exceeded:
+        return exceeded.report
     except SpiffWorkflowException as error:
         raise TaskRefused(_refusal_message(error, title), task.task_spec.name) from None
     except (EngineError, SQLAlchemyError):
@@ -163,6 +268,7 @@ def run_submitted_task(task: Task, title: str) -> None:
         detail = f"{type(error).__name__}: {error}"
         message = f"「{title}」无法按所填内容完成：{detail} (the step {title!r} cannot be completed with this submission: {detail})"
         raise TaskRefused(message, task.task_spec.name) from None
+    return None
 
 
 def _refusal_message(error: SpiffWorkflowException, title: str) -> str:

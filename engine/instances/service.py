@@ -7,11 +7,12 @@ that goes wrong before the commit rolls everything back; a stale version is a `C
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
 from sqlalchemy import bindparam, select
@@ -25,16 +26,18 @@ from engine.definitions.spec_cache import DEFAULT_SPEC_CACHE, SpecCache
 from engine.errors import Conflict, InvalidCommand, NotFound, SubmissionRejected
 from engine.instances.command_base import CommandBase
 from engine.instances.execution import (
+    DATA_LIMIT,
     DEFAULT_STEP_BUDGET,
     DEFAULT_TIME_BUDGET_SECONDS,
     IncidentReport,
     advance,
     final_end_event,
+    oversized_state,
     run_submitted_task,
 )
 from engine.instances.inbox_projection import CandidateResolver, cancel_rows, project_tasks
 from engine.instances.row_writes import insert_row
-from engine.instances.serialization import SERIALIZER_VERSION
+from engine.instances.serialization import SERIALIZER_VERSION, state_to_json
 from engine.instances.start_data import checked_start_data, reserved_key_refusal, start_form_key
 from engine.instances.start_limits import earlier_instance, start_period
 from engine.instances.submissions import store_submission
@@ -180,11 +183,7 @@ class InstanceService(CommandBase):
             earlier = earlier_instance(self.session, definition.key, organization_id, period, self.clock.now())
             if earlier is not None:
                 raise earlier.refusal(spec.description or definition.key)
-        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
-        workflow.task_tree.data.update(data)
-        for task in workflow.get_tasks(state=TaskState.READY):
-            task.data.update(data)
-        mark_start_timers_fired(workflow)
+        workflow = self._new_workflow(spec, subprocess_specs, data)
         now = self.clock.now()
         instance = ProcessInstance(
             definition_id=definition.id,
@@ -208,7 +207,8 @@ class InstanceService(CommandBase):
             actor_id,
             after={"process_key": definition.key, "version": definition.version, "business_key": business_key, "data": data},
         )
-        self._advance_and_save(instance, workflow, actor_id)
+        # Over a data limit, the instance keeps the state it starts in, without the data that came with it.
+        self._advance_and_save(instance, workflow, actor_id, lambda: self._new_workflow(spec, subprocess_specs, {}))
         return instance
 
     def _start_by_hand(
@@ -231,6 +231,14 @@ class InstanceService(CommandBase):
         )
         return self._start(definition.key, organization_id, business_key, checked, actor.id, definition.version)
 
+    def _new_workflow(self, spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec], data: dict[str, Any]) -> BpmnWorkflow:
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
+        workflow.task_tree.data.update(data)
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(data)
+        mark_start_timers_fired(workflow)
+        return workflow
+
     def _organization(self, organization_id: int) -> Organization:
         organization = self.session.get(Organization, organization_id)
         if organization is None:
@@ -248,14 +256,17 @@ class InstanceService(CommandBase):
             raise Conflict("任务已不可办理 (this task is no longer open)")
         data = self._checked_step(instance, row, task, data, actor_id)
         store_submission(task, data)
-        run_submitted_task(task, row.name or row.element_id)
+        incident = run_submitted_task(task, row.name or row.element_id)
         now = self.clock.now()
         row.status = TaskStatus.COMPLETED
         row.completed_at = now
         row.completed_by_id = actor_id
         row.completion_data = jsonable(data)
         self._audit("task.completed", instance, actor_id, task_id=task_id, after=row.completion_data)
-        self._advance_and_save(instance, workflow, actor_id)
+        if incident is not None:
+            self._settle(instance, workflow, incident, actor_id)
+        else:
+            self._advance_and_save(instance, workflow, actor_id)
         return instance
 
     def _validated(self, instance: ProcessInstance, row: UserTask, data: dict[str, Any]) -> dict[str, Any]:
@@ -442,14 +453,45 @@ class InstanceService(CommandBase):
 
     # -- shared steps ---------------------------------------------------------------------
 
-    def _advance_and_save(self, instance: ProcessInstance, workflow: BpmnWorkflow, actor_id: int | None) -> None:
+    def _advance_and_save(
+        self,
+        instance: ProcessInstance,
+        workflow: BpmnWorkflow,
+        actor_id: int | None,
+        initial: Callable[[], BpmnWorkflow] | None = None,
+    ) -> None:
+        """Run engine steps and store the outcome; `initial` builds the state of an instance that has none stored yet."""
         self._service_context = (instance, actor_id)
         try:
             incident = advance(workflow, self.step_budget, self.time_budget)
         finally:
             self._service_context = None
+        self._settle(instance, workflow, incident, actor_id, initial)
+
+    def _settle(
+        self,
+        instance: ProcessInstance,
+        workflow: BpmnWorkflow,
+        incident: IncidentReport | None,
+        actor_id: int | None,
+        initial: Callable[[], BpmnWorkflow] | None = None,
+    ) -> None:
+        """Settle where the engine steps stopped. Over a data limit nothing of the new state is kept:
+        the instance keeps the state it had before this command (its open tasks and timers too) and
+        stops with the incident; the person's submission stays recorded in their task and the audit."""
+        state_json = None
+        if incident is None or incident.code != DATA_LIMIT:
+            state_json = state_to_json(workflow)
+            incident = oversized_state(state_json) or incident
+        if incident is not None and incident.code == DATA_LIMIT:
+            if initial is not None:
+                self._save_state(instance, initial())
+            else:
+                self._touch(instance)
+            self._raise_incident(instance, incident, actor_id)
+            return
         self._record_outcome(instance, workflow, incident, actor_id)
-        self._save_state(instance, workflow)
+        self._save_state(instance, workflow, state_json)
 
     def _record_outcome(
         self, instance: ProcessInstance, workflow: BpmnWorkflow, incident: IncidentReport | None, actor_id: int | None
