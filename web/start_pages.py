@@ -17,7 +17,7 @@ from api.http.services import instance_service
 from engine.definitions.deployment import latest_versions
 from engine.errors import Conflict, InvalidCommand, NotFound
 from engine.models import Organization, TaskStatus, UserTask
-from engine.people.permissions import Actor, may_work_on, start_scope
+from engine.people.permissions import Actor, may_act_on_task, start_scope
 from web.browser_session import signed_in_page
 
 blueprint = Blueprint("start_pages", __name__, template_folder="templates")
@@ -55,7 +55,7 @@ def start(actor: Actor) -> ResponseReturnValue:
         for task in db_session().scalars(
             select(UserTask).where(UserTask.instance_id == instance.id, UserTask.status == TaskStatus.OPEN).order_by(UserTask.created_at)
         )
-        if may_work_on(actor, task)
+        if may_act_on_task(actor, task)
     ]
     if mine:
         return redirect(url_for("task_pages.task", task_id=mine[0].id))
