@@ -25,6 +25,8 @@ from engine.errors import Conflict, InvalidCommand
 from engine.instances.summary import instance_summary
 from engine.models import AuditEvent, Organization, ProcessInstance, TaskStatus, UserTask
 from engine.people.permissions import Actor, may_manage_instance, may_read_audit, may_read_instance, visible_instance
+from processes.democratic_appraisal.results import grades_seen_by
+from processes.democratic_appraisal.steps import PROCESS_KEY as APPRAISAL
 from web.browser_session import signed_in_page
 from web.display import change_lines, display_names, event_title, named
 from web.task_pages import answer_lines, form_definitions, people_named
@@ -130,6 +132,8 @@ def _summary_page(actor: Actor, found: ProcessInstance, message: str | None, sta
         instance=found,
         summary=summary,
         own_tasks=[OwnTask(task, answer_lines(form, task.completion_data or {}, names)) for task, form in own],
+        # 民主评议: the member's own grade, once final (grades_seen_by shows a participant no other)
+        grades=grades_seen_by(db_session(), actor, found) if found.process_key == APPRAISAL else [],
         message=message,
         manage=InstanceCommandForm(version=str(found.version)) if may_manage_instance(actor, found) else None,
     ), status
