@@ -1,7 +1,8 @@
-"""Tracing an instance for those who may see it: its state, its open tasks and incidents, and its
-audit trail, each event checked against its hash and its predecessor's so an altered row shows
-where it is; cancelling, suspending and resuming it for those who manage it; and, for auditors,
-the verification of the whole chain."""
+"""Tracing an instance for those who may read it whole: its state, its open tasks and incidents,
+and its audit trail, each event checked against its hash and its predecessor's so an altered row
+shows where it is; for a participant, its summary with their own tasks and answers only;
+cancelling, suspending and resuming it for those who manage it; and, for auditors, the
+verification of the whole chain."""
 
 from __future__ import annotations
 
@@ -21,10 +22,14 @@ from api.http.errors import ApiError
 from api.http.services import instance_service
 from engine.audit import altered_events, verify_chain
 from engine.errors import Conflict, InvalidCommand
+from engine.instances.summary import instance_summary
 from engine.models import AuditEvent, Organization, ProcessInstance, TaskStatus, UserTask
-from engine.people.permissions import Actor, may_manage_instance, may_read_audit, visible_instance
+from engine.people.permissions import Actor, may_manage_instance, may_read_audit, may_read_instance, visible_instance
+from processes.democratic_appraisal.results import grades_seen_by
+from processes.democratic_appraisal.steps import PROCESS_KEY as APPRAISAL
 from web.browser_session import signed_in_page
 from web.display import change_lines, display_names, event_title, named
+from web.task_pages import answer_lines, form_definitions, people_named
 
 blueprint = Blueprint("instance_pages", __name__, template_folder="templates")
 RECENT_EVENTS = 50
@@ -88,8 +93,18 @@ COMMAND_DONE = {
 }
 
 
+@dataclass(frozen=True)
+class OwnTask:
+    """One of the reader's own tasks in a case they only take part in, with what they answered."""
+
+    task: UserTask
+    answers: list[tuple[str, str]]
+
+
 def _page(actor: Actor, found: ProcessInstance, message: str | None = None, status: int = 200) -> ResponseReturnValue:
     session = db_session()
+    if not may_read_instance(session, actor, found):
+        return _summary_page(actor, found, message, status)
     events = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == found.id).order_by(AuditEvent.seq)).all()
     tasks = session.scalars(select(UserTask).where(UserTask.instance_id == found.id).order_by(UserTask.created_at)).all()
     trace = _trace(events, altered_events(session, events), {task.id: task.name or task.element_id for task in tasks})
@@ -101,6 +116,24 @@ def _page(actor: Actor, found: ProcessInstance, message: str | None = None, stat
         open_tasks=[task for task in tasks if task.status == TaskStatus.OPEN],
         trace=trace,
         altered=sum(line.altered for line in trace),
+        message=message,
+        manage=InstanceCommandForm(version=str(found.version)) if may_manage_instance(actor, found) else None,
+    ), status
+
+
+def _summary_page(actor: Actor, found: ProcessInstance, message: str | None, status: int) -> ResponseReturnValue:
+    """Where the case stands and the reader's own part in it: not others' answers, not the history."""
+    summary = instance_summary(db_session(), found, actor)
+    forms = form_definitions(found)
+    own = [(task, forms.get(task.form_key) if task.form_key else None) for task in summary.own_tasks]
+    names = display_names(person for task, form in own for person in people_named(form, task.completion_data or {}))
+    return render_template(
+        "instance_summary.html",
+        instance=found,
+        summary=summary,
+        own_tasks=[OwnTask(task, answer_lines(form, task.completion_data or {}, names)) for task, form in own],
+        # 民主评议: the member's own grade, once final (grades_seen_by shows a participant no other)
+        grades=grades_seen_by(db_session(), actor, found) if found.process_key == APPRAISAL else [],
         message=message,
         manage=InstanceCommandForm(version=str(found.version)) if may_manage_instance(actor, found) else None,
     ), status

@@ -18,7 +18,7 @@ from api.http.services import instance_service, process_extensions
 from engine.definitions.deployment import latest_versions
 from engine.errors import Conflict, Forbidden, InvalidCommand, NotFound, SubmissionRejected
 from engine.models import Organization, TaskStatus, UserTask
-from engine.people.permissions import Actor, may_work_on
+from engine.people.permissions import Actor, may_act_on_task
 from engine.people.start_rights import startable_places
 from web.browser_session import signed_in_page
 
@@ -63,7 +63,7 @@ def start(actor: Actor) -> ResponseReturnValue:
         for task in db_session().scalars(
             select(UserTask).where(UserTask.instance_id == instance.id, UserTask.status == TaskStatus.OPEN).order_by(UserTask.created_at)
         )
-        if may_work_on(actor, task)
+        if may_act_on_task(actor, task)
     ]
     if mine:
         return redirect(url_for("task_pages.task", task_id=mine[0].id))

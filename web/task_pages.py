@@ -24,9 +24,9 @@ from engine.people.permissions import (
     Actor,
     candidates_of,
     is_candidate,
+    may_act_on_task,
     may_delegate_to,
-    may_see_instance,
-    may_work_on,
+    may_read_instance,
     visible_task,
 )
 from forms import FormDefinition
@@ -155,7 +155,7 @@ def _conflict(actor: Actor, row: UserTask, conflict: Conflict) -> ResponseReturn
 
 
 def _may_act(actor: Actor, row: UserTask) -> bool:
-    return row.status == TaskStatus.OPEN and may_work_on(actor, row)
+    return row.status == TaskStatus.OPEN and may_act_on_task(actor, row)
 
 
 def _may_claim(actor: Actor, row: UserTask) -> bool:
@@ -178,10 +178,10 @@ def _page(
     session = db_session()
     instance = session.get(ProcessInstance, row.instance_id)
     assert instance is not None  # a task row always has its instance (foreign key)
-    earlier = _earlier_steps(instance) if may_see_instance(session, actor, instance) else []
+    earlier = _earlier_steps(instance) if may_read_instance(session, actor, instance) else []
     workable = _may_act(actor, row)
     answer_given = (
-        _answers(form.definition, row.completion_data, display_names(_people_named(form.definition, row.completion_data)))
+        answer_lines(form.definition, row.completion_data, display_names(people_named(form.definition, row.completion_data)))
         if row.completion_data
         else []
     )
@@ -220,24 +220,24 @@ def _earlier_steps(instance: ProcessInstance) -> list[EarlierStep]:
         .where(UserTask.instance_id == instance.id, UserTask.status == TaskStatus.COMPLETED)
         .order_by(UserTask.completed_at, UserTask.id)
     ).all()
-    forms = _specs().forms(session, instance.definition_id)
+    forms = form_definitions(instance)
     steps = [(row, forms.get(row.form_key) if row.form_key else None) for row in finished]
     names = display_names(
         [row.completed_by_id for row in finished]
-        + [person_id for row, definition in steps for person_id in _people_named(definition, row.completion_data or {})]
+        + [person_id for row, definition in steps for person_id in people_named(definition, row.completion_data or {})]
     )
     return [
         EarlierStep(
             name=row.name or row.element_id,
             completed_by=named(names, row.completed_by_id),
             completed_at=row.completed_at or row.created_at,
-            answers=_answers(definition, row.completion_data or {}, names),
+            answers=answer_lines(definition, row.completion_data or {}, names),
         )
         for row, definition in steps
     ]
 
 
-def _people_named(definition: FormDefinition | None, data: dict[str, Any]) -> list[int]:
+def people_named(definition: FormDefinition | None, data: dict[str, Any]) -> list[int]:
     """The person ids an answer holds in the fields that choose people."""
     if definition is None:
         return []
@@ -248,7 +248,7 @@ def _people_named(definition: FormDefinition | None, data: dict[str, Any]) -> li
     return found
 
 
-def _answers(definition: FormDefinition | None, data: dict[str, Any], names: dict[int, str]) -> list[tuple[str, str]]:
+def answer_lines(definition: FormDefinition | None, data: dict[str, Any], names: dict[int, str]) -> list[tuple[str, str]]:
     """Each answer under its field's title, in the form's order; answers the form lacks by name."""
     if definition is None:
         return [(name, str(value)) for name, value in data.items()]
@@ -258,6 +258,11 @@ def _answers(definition: FormDefinition | None, data: dict[str, Any], names: dic
         (fields[name].title, shown_value(fields[name], data[name], names)) if name in fields else (name, str(data[name]))
         for name in ordered
     ]
+
+
+def form_definitions(instance: ProcessInstance) -> dict[str, FormDefinition]:
+    """The forms deployed with the instance's definition, by key."""
+    return _specs().forms(db_session(), instance.definition_id)
 
 
 def _specs() -> SpecCache:

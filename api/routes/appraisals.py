@@ -1,6 +1,8 @@
-"""民主测评: members of the branch cast their anonymous ballot while it is open.
+"""民主评议: members of the branch cast their anonymous ballot while it is open, and read their own
+grade once it is final.
 
 Only who has voted is kept (one ballot each); what they voted is added to counters and nowhere else.
+A member reads no one else's grade; those whose role needs the grades read all of them.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from api.http.bearer_auth import authenticate_request, current_actor
 from api.http.database import db_session
 from api.http.errors import ApiError
 from api.routes.schemas import StrictSchema
+from engine.errors import NotFound
 from processes.democratic_appraisal.ballot import cast_ballot_and_commit, view_ballot, visible_ballot
+from processes.democratic_appraisal.results import AppraisalGrade, appraisal_of, grades_seen_by
 
 blueprint = Blueprint("appraisals", __name__, url_prefix="/api/v1/appraisals", description="民主评议党员 (democratic appraisal)")
 blueprint.before_request(authenticate_request)
@@ -70,3 +74,34 @@ def post_ballot(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
         raise ApiError(403, "只有本支部有表决权的正式党员可以参加民主测评 (only full members of the branch with a vote may cast a ballot)")
     cast = cast_ballot_and_commit(db_session(), current_app.extensions["wf_clock"], instance_id, actor.id, body["grades"])
     return {"instance_id": instance_id, "received": True, "ballots_cast": cast}
+
+
+class GradeSchema(Schema):
+    person_id = fields.Integer()
+    name = fields.String()
+    grade = fields.String()
+    title = fields.String(metadata={"description": "the grade in Chinese, e.g. 合格"})
+    final = fields.Boolean(metadata={"description": "approved and told to the member"})
+
+
+@blueprint.get("/<id:instance_id>/grades")
+@blueprint.response(200, GradeSchema(many=True))
+@blueprint.doc(**SECURED)
+def get_grades(instance_id: int) -> list[AppraisalGrade]:
+    """评定等次：支部书记、党委、纪检和管理员看全部；党员只在结果确定并告知后看本人的
+    (the grades: all for those whose role needs them; a member sees only their own, once final)"""
+    actor = current_actor()
+    return grades_seen_by(db_session(), actor, appraisal_of(db_session(), actor, instance_id))
+
+
+@blueprint.get("/<id:instance_id>/grades/<id:person_id>")
+@blueprint.response(200, GradeSchema)
+@blueprint.doc(**SECURED)
+def get_grade(instance_id: int, person_id: int) -> AppraisalGrade:
+    """一名党员的评定等次 (one member's grade, for whoever may see it)"""
+    actor = current_actor()
+    grades = grades_seen_by(db_session(), actor, appraisal_of(db_session(), actor, instance_id))
+    found = next((grade for grade in grades if grade.person_id == person_id), None)
+    if found is None:
+        raise NotFound("评定结果不存在或尚未告知 (no grade to show: not given, not final, or not yours)")
+    return found

@@ -12,9 +12,17 @@ from api.http.bearer_auth import authenticate_request, current_actor
 from api.http.database import db_session
 from api.http.errors import ApiError
 from api.http.services import instance_service
-from api.routes.schemas import AuditEventSchema, InstanceCommandRequest, InstanceSchema, StartInstanceRequest, StepRecordSchema
+from api.routes.schemas import (
+    AuditEventSchema,
+    InstanceCommandRequest,
+    InstanceSchema,
+    InstanceSummarySchema,
+    StartInstanceRequest,
+    StepRecordSchema,
+)
+from engine.instances.summary import InstanceSummary, instance_summary
 from engine.models import AuditEvent, ProcessInstance, StepRecord, TaskStatus, UserTask
-from engine.people.permissions import Actor, may_manage_instance, visible_instance
+from engine.people.permissions import Actor, may_manage_instance, may_read_instance, visible_instance
 from engine.timers.projection import pending_timers
 
 blueprint = Blueprint("instances", __name__, url_prefix="/api/v1/process-instances", description="流程实例 (process instances)")
@@ -44,8 +52,19 @@ def start_instance(request_body: dict[str, Any]) -> dict[str, Any]:
 @blueprint.response(200, InstanceSchema)
 @blueprint.doc(**SECURED)
 def get_instance(instance_id: int) -> dict[str, Any]:
-    """查看流程实例：状态、待办任务、定时器、故障 (an instance: status, open tasks, timers, incidents)"""
-    return describe_instance(visible_instance(db_session(), current_actor(), instance_id))
+    """查看流程实例：状态、待办任务、定时器、故障；只参与其中一项任务的人请看 /summary
+    (an instance: status, open tasks, timers, incidents; a participant reads its /summary)"""
+    return describe_instance(_whole_instance(instance_id))
+
+
+@blueprint.get("/<id:instance_id>/summary")
+@blueprint.response(200, InstanceSummarySchema)
+@blueprint.doc(**SECURED)
+def get_summary(instance_id: int) -> InstanceSummary:
+    """流程概况：流程、组织、业务标识、当前步骤，及本人的任务和本人的填报内容
+    (what the case is and where it stands, with one's own tasks and answers)"""
+    actor = current_actor()
+    return instance_summary(db_session(), visible_instance(db_session(), actor, instance_id), actor)
 
 
 @blueprint.get("/<id:instance_id>/history")
@@ -53,7 +72,7 @@ def get_instance(instance_id: int) -> dict[str, Any]:
 @blueprint.doc(**SECURED)
 def get_history(instance_id: int) -> list[AuditEvent]:
     """流程实例的审计记录，按时间先后 (the instance's audit events, oldest first)"""
-    instance = visible_instance(db_session(), current_actor(), instance_id)
+    instance = _whole_instance(instance_id)
     return list(db_session().scalars(select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.seq)))
 
 
@@ -62,7 +81,7 @@ def get_history(instance_id: int) -> list[AuditEvent]:
 @blueprint.doc(**SECURED)
 def get_records(instance_id: int) -> list[StepRecord]:
     """流程实例的办理记录：每个步骤的日期和形成的材料 (the dated record of each step and its documents)"""
-    instance = visible_instance(db_session(), current_actor(), instance_id)
+    instance = _whole_instance(instance_id)
     return list(db_session().scalars(select(StepRecord).where(StepRecord.instance_id == instance.id).order_by(StepRecord.id)))
 
 
@@ -132,6 +151,20 @@ def _home_organization(actor: Actor) -> int:
     if not organizations:
         raise ApiError(422, "请指定 organization_id (organization_id is required)", errors={"organization_id": ["必填项 (required)"]})
     return organizations[0]
+
+
+def _whole_instance(instance_id: int) -> ProcessInstance:
+    """The whole case for those who oversee it; a participant is sent to its summary (403), anyone
+    else finds nothing (404)."""
+    actor = current_actor()
+    instance = visible_instance(db_session(), actor, instance_id)
+    if not may_read_instance(db_session(), actor, instance):
+        raise ApiError(
+            403,
+            "您只能查看该流程的概况和本人的任务 (you may read only this case's summary and your own tasks: "
+            f"GET /api/v1/process-instances/{instance_id}/summary)",
+        )
+    return instance
 
 
 def _instance_manager(instance_id: int) -> Actor:

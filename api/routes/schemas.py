@@ -112,6 +112,22 @@ class InstanceSchema(Schema):
     incidents = fields.List(fields.Nested(IncidentSchema))
 
 
+class InstanceSummarySchema(Schema):
+    """A case as a participant sees it: no one else's answers, no history."""
+
+    id = fields.Integer(attribute="instance.id")
+    process_key = fields.String(attribute="instance.process_key")
+    process_name = fields.String()
+    organization_id = fields.Integer(attribute="instance.organization_id")
+    organization_name = fields.String()
+    business_key = fields.String(attribute="instance.business_key", allow_none=True)
+    status = fields.String(attribute="instance.status.value")
+    started_at = fields.DateTime(attribute="instance.started_at")
+    ended_at = fields.DateTime(attribute="instance.ended_at", allow_none=True)
+    current_steps = fields.List(fields.String(), metadata={"description": "names of the steps now open"})
+    own_tasks = fields.List(fields.Nested(TaskSchema), metadata={"description": "the reader's own tasks, with their own answers"})
+
+
 class StepRecordSchema(Schema):
     """One dated step of a procedure as the personal file shows it."""
 

@@ -23,7 +23,7 @@ from api.routes.schemas import (
 )
 from engine.instances.task_forms import task_form
 from engine.models import Person, TaskStatus, UserTask
-from engine.people.permissions import Actor, inbox_of, is_candidate, may_delegate_to, may_work_on, offered_to, visible_task
+from engine.people.permissions import Actor, inbox_of, is_candidate, may_act_on_task, may_delegate_to, tasks_seen_by, visible_task
 
 blueprint = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务 (the task inbox)")
 blueprint.before_request(authenticate_request)
@@ -103,7 +103,7 @@ def delegate_task(body: dict[str, Any], task_id: str) -> UserTask:
     """转办任务 (delegate a task to another person)"""
     actor = current_actor()
     task = visible_task(db_session(), actor, task_id)
-    if not may_work_on(actor, task):
+    if not may_act_on_task(actor, task):
         raise ApiError(403, "只有认领人或候选人可以转办任务 (only the assignee or a candidate can delegate)")
     if not may_delegate_to(db_session(), task, db_session().get(Person, body["person_id"])):
         raise ApiError(
@@ -130,7 +130,7 @@ def complete_task(body: dict[str, Any], task_id: str) -> UserTask:
             code="task_mismatch",
             errors={"task_id": [task_id]},
         )
-    if task.status == TaskStatus.OPEN and not may_work_on(actor, task):
+    if task.status == TaskStatus.OPEN and not may_act_on_task(actor, task):
         raise ApiError(403, "您不能办理该任务 (you may not complete this task)")
     instance_service().complete_task(task_id, body["data"], actor_id=actor.id, expected_version=body["expected_version"])
     return db_session().get_one(UserTask, task_id)
@@ -143,7 +143,7 @@ def _visible_to(actor: Actor, scope: str) -> Select[UserTask]:
     elif scope == "group":
         condition = inbox_of(actor)
     else:
-        condition = or_(mine, offered_to(actor))
+        condition = tasks_seen_by(actor)
     return select(UserTask).where(condition)
 
 

@@ -311,6 +311,9 @@ class InstanceService(CommandBase):
             raise Conflict("该任务已由他人认领 (this task is already claimed by someone else)")
         if event_type == "task.unclaimed" and row.assignee_id is None:
             raise InvalidCommand("该任务尚未被认领 (this task is not claimed)")
+        if event_type != "task.claimed" and "assignee" in self._task_properties(instance, row.element_id):
+            # The process gave it to one person (a member's own 个人自评): it is not passed around.
+            raise InvalidCommand("该任务由流程指定本人办理，不能退回或转办 (this task is assigned to its person by the process)")
         before = {"assignee_id": row.assignee_id}
         row.assignee_id = assignee_id
         self._touch(instance)

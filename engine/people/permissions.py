@@ -1,8 +1,11 @@
 """Who may act on what, decided from the roles people hold in organisations.
 
-This first version covers the task inbox: a task is offered to a role in an organisation, and a
-person is a candidate when they hold that role there. The organisation-scoped policy for every
-resource grows here (one module deciding person × action × resource).
+A task is offered to a role in an organisation, and a person is a candidate when they hold that role
+there; a task assigned to one person (by the process or by a claim) is theirs alone. Acting on a task
+and reading its instance are separate: a participant whose part is their own task reads a summary of
+the case and their own answers; overseers of the organisation, auditors and administrators read all
+of it. The organisation-scoped policy for every resource lives here (one module deciding
+person × action × resource).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from engine.errors import NotFound
-from engine.models import Organization, Person, ProcessInstance, Role, RoleAssignment, UserTask
+from engine.models import Organization, Person, ProcessInstance, Role, RoleAssignment, TaskStatus, UserTask
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,9 @@ def is_candidate(actor: Actor, task: UserTask) -> bool:
     return any(role and organization and actor.holds(role, organization) for role, organization in offered)
 
 
-def may_work_on(actor: Actor, task: UserTask) -> bool:
-    """Claim or complete: the assignee, or when unassigned, a candidate."""
+def may_act_on_task(actor: Actor, task: UserTask) -> bool:
+    """Claim, complete or delegate: the assignee, or when unassigned, a candidate. An assigned task
+    (a 个人自评 the process gave one member, or one a colleague claimed) is for its assignee only."""
     if task.assignee_id is not None:
         return task.assignee_id == actor.id
     return is_candidate(actor, task)
@@ -73,9 +77,12 @@ def candidates_of(session: Session, task: UserTask) -> list[Person]:
 
 
 def may_see_task(actor: Actor, task: UserTask) -> bool:
+    """The task and its answers: its assignee, whoever completed it, a candidate while it is open and
+    unclaimed, auditors and administrators. Candidates do not read a task assigned to someone else,
+    nor what a colleague answered."""
     return (
         actor.id in (task.assignee_id, task.completed_by_id)
-        or is_candidate(actor, task)
+        or (task.status == TaskStatus.OPEN and task.assignee_id is None and is_candidate(actor, task))
         or actor.holds(Role.AUDITOR)
         or actor.holds(Role.ADMIN)
     )
@@ -146,10 +153,17 @@ def may_read_person(session: Session, actor: Actor, person_id: int, organization
     return False
 
 
-def may_see_instance(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
-    if instance.started_by_id == actor.id or actor.holds(Role.AUDITOR) or actor.holds(Role.ADMIN):
-        return True
-    if may_oversee(session, actor, instance.organization_id):
+def may_read_instance(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
+    """The whole case (every task's answers, its history, its records): office holders overseeing
+    its organisation (or a superior one), auditors and administrators. Starting a case gives no more
+    than the starter's role does."""
+    return actor.holds(Role.AUDITOR) or actor.holds(Role.ADMIN) or may_oversee(session, actor, instance.organization_id)
+
+
+def may_see_instance_summary(session: Session, actor: Actor, instance: ProcessInstance) -> bool:
+    """What the case is and where it stands, with one's own tasks: its starter and everyone with a
+    task of it to see, besides those who read it whole."""
+    if instance.started_by_id == actor.id or may_read_instance(session, actor, instance):
         return True
     tasks = session.scalars(select(UserTask).where(UserTask.instance_id == instance.id))
     return any(may_see_task(actor, task) for task in tasks)
@@ -170,8 +184,18 @@ def offered_to(actor: Actor) -> ColumnElement[bool]:
 
 
 def inbox_of(actor: Actor) -> ColumnElement[bool]:
-    """Assigned to the actor, or offered to them and not yet claimed by anyone."""
+    """Assigned to the actor, or offered to them and not yet claimed by anyone: `may_act_on_task` in SQL."""
     return or_(UserTask.assignee_id == actor.id, and_(UserTask.assignee_id.is_(None), offered_to(actor)))
+
+
+def tasks_seen_by(actor: Actor) -> ColumnElement[bool]:
+    """SQL for the tasks of `may_see_task` that are the actor's own work (auditors and administrators
+    read the others by id)."""
+    return or_(
+        UserTask.assignee_id == actor.id,
+        UserTask.completed_by_id == actor.id,
+        and_(UserTask.status == TaskStatus.OPEN, UserTask.assignee_id.is_(None), offered_to(actor)),
+    )
 
 
 # Lookups for an actor: the same answer whether a row does not exist or is not theirs to see, so
@@ -186,7 +210,8 @@ def visible_task(session: Session, actor: Actor, task_id: str) -> UserTask:
 
 
 def visible_instance(session: Session, actor: Actor, instance_id: int) -> ProcessInstance:
+    """An instance the actor may at least see summarised (`may_read_instance` for the whole of it)."""
     instance = session.get(ProcessInstance, instance_id)
-    if instance is None or not may_see_instance(session, actor, instance):
+    if instance is None or not may_see_instance_summary(session, actor, instance):
         raise NotFound(f"流程实例不存在 (process instance {instance_id} not found)")
     return instance

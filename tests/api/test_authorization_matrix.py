@@ -11,18 +11,27 @@ Starting by hand follows each process package's start rule: 党务公开 by draf
 secretaries, 民主评议, 发展党员 and 组织处置 by the branch secretary or a 党委委员 above the branch, all
 of them only in a 党支部 (never in its 党小组); a timer's business key, a variable the process does not
 ask for and a regulation version chosen by someone who may not choose rule sets are refused.
+=======
+The second table is a 民主评议 in branch1, started by `secretary`: each member of the branch has a
+个人自评 assigned to them alone (`member1` has written theirs, `member2` not yet), and later the
+支委会's grades wait for the 党委, then are approved and told. A member who takes part reads the
+case's summary and their own task, not the others' 党性分析, the history or the grades; their own
+grade only once approved. Rows about lists and pages read 200 when the thing is shown, 404 when not.
 """
 
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from engine.models import Person
+from tests.helpers.browser import sign_in
 from tests.helpers.paths import FIXTURES, PROCESSES
+from tests.helpers.scenario_player import ScenarioPlayer
 
 PROCESS = (FIXTURES.parents[2] / "processes" / "disclosure_review" / "disclosure_review.bpmn").read_bytes()
 PLAN = {
@@ -149,3 +158,129 @@ def test_the_matrix_covers_every_action_and_account():
 def test_authorization(client, login, demo, session, action, account, expected):
     world = World(client, login, demo, session)
     assert world.request(action, account) == expected
+
+
+APPRAISAL_SUITE = json.loads((PROCESSES / "democratic_appraisal" / "scenarios.json").read_text(encoding="utf-8"))
+ON = {"step_date": "2026-10-12"}
+MEMBER1_EXCELLENT = {
+    "grades": ["@drafter:qualified", "@secretary:qualified", "@reviewer:qualified", "@member1:excellent"]
+    + ["@member2:qualified", "@member3:qualified", "@member6:qualified"],
+    "opinion": "一名党员评为优秀。",
+    **ON,
+}
+MEMBER1_ANALYSIS = APPRAISAL_SUITE["data"]["self_excellent"]["summary"]
+APPRAISAL_ACCOUNTS = ["admin", "owner", "auditor", "committee", "drafter", "secretary", "member1", "member2", "member4"]
+
+# stage: "self" (member1 has written their 个人自评), "graded" (waiting for the 党委), "approved" (told)
+#                                                 admin owner auditor committee drafter secretary member1 member2 member4
+APPRAISAL_MATRIX: dict[str, tuple[str, tuple[int, ...]]] = {
+    "read member1's self-appraisal task": ("self", (200, 404, 200, 404, 404, 404, 200, 404, 404)),
+    "open member1's self-appraisal page": ("self", (200, 404, 200, 404, 404, 404, 200, 404, 404)),
+    "member2's self-appraisal in my tasks": ("self", (404, 404, 404, 404, 404, 404, 404, 200, 404)),
+    "complete member2's self-appraisal": ("self", (403, 404, 403, 404, 404, 404, 404, 200, 404)),
+    "delegate member1's self-appraisal": ("self", (403, 404, 403, 404, 404, 404, 409, 404, 404)),
+    "read the appraisal": ("self", (200, 200, 200, 200, 200, 200, 403, 403, 404)),
+    "read the appraisal history": ("self", (200, 200, 200, 200, 200, 200, 403, 403, 404)),
+    "read the appraisal summary": ("self", (200, 200, 200, 200, 200, 200, 200, 200, 404)),
+    "appraisal page shows member1's analysis": ("self", (200, 200, 200, 200, 200, 200, 200, 404, 404)),
+    "appraisal page shows the grades": ("graded", (200, 200, 200, 200, 200, 200, 404, 404, 404)),
+    "read member1's grade before approval": ("graded", (200, 200, 200, 200, 404, 200, 404, 404, 404)),
+    "read member1's grade after approval": ("approved", (200, 200, 200, 200, 404, 200, 200, 404, 404)),
+}
+
+
+class Appraisal:
+    """The 民主评议 played through the API up to the row's stage."""
+
+    def __init__(self, client, demo, session_factory, clock, stage: str):  # type: ignore[no-untyped-def]
+        suite = {**APPRAISAL_SUITE, "data": {**APPRAISAL_SUITE["data"], "member1_excellent": MEMBER1_EXCELLENT}}
+        self.client, self.player = client, ScenarioPlayer(client, session_factory, clock, demo, suite)
+        player = self.player
+        player.deploy()
+        player.start({"starts_on": "2026-10-12"})
+        player.play({"task": "study", "by": "secretary", "data": "study", "with": ON})
+        self.task_of = {name: player.group_task("self_appraisal [child]", name)["id"] for name in ("member1", "member2")}
+        player.play({"task": "self_appraisal [child]", "by": "member1", "data": "self_excellent"})
+        if stage == "self":
+            return
+        for name in ("drafter", "secretary", "reviewer", "member2", "member3", "member6"):
+            player.play({"task": "self_appraisal [child]", "by": name, "data": "self_qualified"})
+        player.play({"task": "mutual_appraisal", "by": "secretary", "data": "mutual", "with": ON})
+        player.play({"task": "close_ballot", "by": "secretary", "data": "close", "with": ON})
+        player.play({"task": "committee_grading", "by": "secretary", "data": "member1_excellent"})
+        if stage == "approved":
+            player.play({"task": "higher_approval", "by": "committee", "data": "approve", "with": ON})
+
+    @property
+    def instance_id(self) -> int:
+        assert self.player.instance_id is not None
+        return self.player.instance_id
+
+    def page(self, username: str, path: str) -> Any:
+        sign_in(self.client, username)
+        return self.client.get(path)
+
+    def shows(self, username: str, path: str, text: str) -> int:
+        page = self.page(username, path)
+        return 200 if page.status_code == 200 and text in page.get_data(as_text=True) else 404
+
+    def listed(self, username: str, task_id: str) -> int:
+        found = self.client.get("/api/v1/tasks", query_string={"scope": "all", "per_page": 100}, headers=self.player.headers(username))
+        return 200 if task_id in {task["id"] for task in found.json["items"]} else 404
+
+
+def _status(response: Any) -> int:
+    return int(response.status_code)
+
+
+APPRAISAL_ACTIONS: dict[str, Callable[[Appraisal, str], int]] = {
+    "read member1's self-appraisal task": lambda a, u: _status(
+        a.client.get(f"/api/v1/tasks/{a.task_of['member1']}", headers=a.player.headers(u))
+    ),
+    "open member1's self-appraisal page": lambda a, u: _status(a.page(u, f"/tasks/{a.task_of['member1']}")),
+    "member2's self-appraisal in my tasks": lambda a, u: a.listed(u, a.task_of["member2"]),
+    "complete member2's self-appraisal": lambda a, u: _status(
+        a.client.post(
+            f"/api/v1/tasks/{a.task_of['member2']}/complete",
+            json={"data": APPRAISAL_SUITE["data"]["self_qualified"]},
+            headers=a.player.headers(u),
+        )
+    ),
+    "delegate member1's self-appraisal": lambda a, u: _status(
+        a.client.post(
+            f"/api/v1/tasks/{a.task_of['member1']}/delegate",
+            json={"person_id": a.player.people["member2"]},
+            headers=a.player.headers(u),
+        )
+    ),
+    "read the appraisal": lambda a, u: _status(a.client.get(f"/api/v1/process-instances/{a.instance_id}", headers=a.player.headers(u))),
+    "read the appraisal history": lambda a, u: _status(
+        a.client.get(f"/api/v1/process-instances/{a.instance_id}/history", headers=a.player.headers(u))
+    ),
+    "read the appraisal summary": lambda a, u: _status(
+        a.client.get(f"/api/v1/process-instances/{a.instance_id}/summary", headers=a.player.headers(u))
+    ),
+    "appraisal page shows member1's analysis": lambda a, u: a.shows(u, f"/instances/{a.instance_id}", MEMBER1_ANALYSIS),
+    "appraisal page shows the grades": lambda a, u: a.shows(u, f"/instances/{a.instance_id}", f"{a.player.people['member1']}:excellent"),
+    "read member1's grade before approval": lambda a, u: _status(
+        a.client.get(f"/api/v1/appraisals/{a.instance_id}/grades/{a.player.people['member1']}", headers=a.player.headers(u))
+    ),
+    "read member1's grade after approval": lambda a, u: _status(
+        a.client.get(f"/api/v1/appraisals/{a.instance_id}/grades/{a.player.people['member1']}", headers=a.player.headers(u))
+    ),
+}
+
+
+def test_the_appraisal_matrix_covers_every_action_and_account():
+    assert set(APPRAISAL_MATRIX) == set(APPRAISAL_ACTIONS)
+    assert all(len(row) == len(APPRAISAL_ACCOUNTS) for _, row in APPRAISAL_MATRIX.values())
+
+
+@pytest.mark.parametrize("action", list(APPRAISAL_MATRIX))
+def test_appraisal_authorization(client, demo, session_factory, clock, action):
+    """One appraisal per row, asked by every account in turn (playing it up to a stage takes seconds);
+    only the assignee's own completion changes it, and nobody after them in the row could see it."""
+    stage, expected = APPRAISAL_MATRIX[action]
+    appraisal = Appraisal(client, demo, session_factory, clock, stage)
+    answers = tuple(APPRAISAL_ACTIONS[action](appraisal, account) for account in APPRAISAL_ACCOUNTS)
+    assert dict(zip(APPRAISAL_ACCOUNTS, answers, strict=True)) == dict(zip(APPRAISAL_ACCOUNTS, expected, strict=True))
