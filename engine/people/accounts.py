@@ -13,8 +13,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from engine.audit import append_event
 from engine.clock import SYSTEM_CLOCK, Clock
-from engine.errors import EngineError
+from engine.errors import EngineError, InvalidCommand
 from engine.models import ApiToken, Person, SignInThrottle
 
 DEFAULT_TOKEN_LIFETIME = timedelta(hours=12)
@@ -85,6 +86,19 @@ def _count_failure(session: Session, throttle: SignInThrottle | None, username: 
 
 def forget_old_failures(session: Session, *, clock: Clock = SYSTEM_CLOCK) -> None:
     session.execute(delete(SignInThrottle).where(SignInThrottle.last_failure_at < clock.now() - FORGET_AFTER))
+
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def set_password(session: Session, person: Person, password: str, *, clock: Clock = SYSTEM_CLOCK) -> None:
+    """A new password ends every session and token the person had (whoever held them); audited
+    without the password or its hash. The caller commits."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidCommand(f"密码至少 {MIN_PASSWORD_LENGTH} 个字符 (a password has at least {MIN_PASSWORD_LENGTH} characters)")
+    person.password_hash = hash_password(password)
+    end_sessions(session, person, clock=clock)
+    append_event(session, clock, "person.password_set", after={"person_id": person.id, "username": person.username})
 
 
 def end_sessions(session: Session, person: Person, *, clock: Clock = SYSTEM_CLOCK) -> None:
