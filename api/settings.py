@@ -146,7 +146,7 @@ FLASK_DEFAULTS: dict[str, Any] = {
     "JSON_AS_ASCII": False,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    "SESSION_COOKIE_SECURE": True,  # relaxed only in demo mode, which serves plain http on 127.0.0.1
+    "SESSION_COOKIE_SECURE": True,  # relaxed only in demo mode without WF_HTTPS (plain http on 127.0.0.1)
     # A browser session ends 12 hours after sign-in, or after 2 hours without a request
     # (web/browser_session.py checks both; the first also bounds the cookie's signature).
     "PERMANENT_SESSION_LIFETIME": 12 * 60 * 60,
