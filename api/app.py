@@ -14,6 +14,7 @@ from typing import Any
 import redis
 from flask import Flask
 from flask_smorest import Api
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 import web
 from api.cli import init_cli
@@ -53,6 +54,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["wf_spec_cache"] = SpecCache()
     app.extensions["wf_process_extensions"] = EXTENSIONS
     app.extensions["wf_package_folders"] = package_folders()
+    if app.config.get("WF_PROXY_HOPS"):  # only then is X-Forwarded-For the proxies' word, not the client's
+        hops = app.config["WF_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     init_database(app)
     install_request_guards(app)
     install_security_headers(app)

@@ -5,11 +5,18 @@ from them (defaults, then the settings, then what the caller, a test, passes).
 - `DATABASE_URL`: the database (app, worker, daemon, launcher); default SQLite at instance/workflow.db
 - `REDIS_URL`: Redis (app, daemon, launcher); none by default: the app reports it missing on
   /healthz, the launcher starts an embedded one
-- `SECRET_KEY`: the app's session key; required outside demo mode
+- `SECRET_KEY`: the app's session key; required outside demo mode, where a random key is made once
+  and kept in the instance folder (`demo_secret_key`)
 - `WF_DEMO`: demo mode (app, launcher) when 1, true, yes or on
+- `WF_HOST`: the address the web server binds (launcher); default 127.0.0.1; any other than a
+  loopback address is refused while the key is the demo key
 - `PORT`: the web server's port (launcher); default 5000
+- `WF_HTTPS`: the site is served over https (app): `Secure` cookies and an HSTS header, demo included
+- `WF_PROXY_HOPS`: how many reverse proxies stand in front (app); their X-Forwarded-For and
+  X-Forwarded-Proto are believed only then; default 0
 - `WF_QUEUE`: the RQ queue of the timer jobs (app, daemon, launcher); default the engine's QUEUE_NAME
-- `WF_INSTANCE_DIR`: where the daemon keeps its delivery lock; default instance/ in the project
+- `WF_INSTANCE_DIR`: where the daemon keeps its delivery lock and demo mode its key; default
+  instance/ in the project
 
 An empty variable counts as unset. No other module reads configuration from the environment; the
 launcher hands its children the environment with the settings it resolved written back.
@@ -17,7 +24,9 @@ launcher hands its children the environment with the settings it resolved writte
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +37,8 @@ from engine.timers.jobs import QUEUE_NAME
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_INSTANCE_DIR = PROJECT_ROOT / "instance"
 DEFAULT_PORT = 5000
+DEFAULT_HOST = "127.0.0.1"
+DEMO_KEY_FILE = "demo_secret_key"
 _TRUE = {"1", "true", "yes", "on"}
 
 
@@ -44,6 +55,9 @@ class Settings:
     port: int
     rq_queue: str
     instance_dir: Path
+    host: str = DEFAULT_HOST
+    https: bool = False
+    proxy_hops: int = 0
 
 
 def read_settings(environ: Mapping[str, str] = os.environ, *, instance_dir: Path | None = None) -> Settings:
@@ -62,6 +76,9 @@ def read_settings(environ: Mapping[str, str] = os.environ, *, instance_dir: Path
         port=_port(value("PORT") or str(DEFAULT_PORT)),
         rq_queue=value("WF_QUEUE") or QUEUE_NAME,
         instance_dir=instance_dir or Path(value("WF_INSTANCE_DIR") or DEFAULT_INSTANCE_DIR),
+        host=value("WF_HOST") or DEFAULT_HOST,
+        https=(value("WF_HTTPS") or "").lower() in _TRUE,
+        proxy_hops=_proxy_hops(value("WF_PROXY_HOPS") or "0"),
     )
 
 
@@ -69,6 +86,53 @@ def _port(text: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
         raise SettingsError(f"PORT={text!r} 不是有效端口 (is not a valid port)")
     return int(text)
+
+
+def _proxy_hops(text: str) -> int:
+    if not text.isdigit() or int(text) > 10:
+        raise SettingsError(f"WF_PROXY_HOPS={text!r} 应为 0 到 10 的整数 (must be a whole number from 0 to 10)")
+    return int(text)
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name could resolve anywhere
+
+
+def check_bind_address(settings: Settings) -> None:
+    """Refuse to serve beyond this machine while the session key is the demo key: the demo key and
+    the demo accounts are there to be tried out locally, not to guard a reachable site."""
+    if settings.demo and not settings.secret_key and not is_loopback(settings.host):
+        raise SettingsError(
+            f"WF_HOST={settings.host!r}：演示模式使用演示密钥，只能绑定本机地址 (127.0.0.1、::1、localhost)；"
+            "对外提供服务请设置 SECRET_KEY 并关闭 WF_DEMO "
+            f"(WF_HOST={settings.host!r}: with the demo key the server binds only a loopback address; "
+            "to serve others set SECRET_KEY and turn WF_DEMO off)"
+        )
+
+
+def demo_secret_key(instance_dir: Path) -> str:
+    """The demo key: random, made on first use and kept in the instance folder, readable by its
+    owner only (0600), so sessions survive a restart and nobody can forge one from the source."""
+    path = instance_dir / DEMO_KEY_FILE
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    draft = instance_dir / f".{DEMO_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as draft_file:
+        draft_file.write(secrets.token_hex(32))
+    try:
+        os.link(draft, path)  # fails if another process was first: then its key is the key
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return path.read_text(encoding="ascii").strip()
 
 
 FLASK_DEFAULTS: dict[str, Any] = {
@@ -82,7 +146,11 @@ FLASK_DEFAULTS: dict[str, Any] = {
     "JSON_AS_ASCII": False,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    "SESSION_COOKIE_SECURE": True,  # relaxed only in demo mode, which serves plain http on 127.0.0.1
+    "SESSION_COOKIE_SECURE": True,  # relaxed only in demo mode without WF_HTTPS (plain http on 127.0.0.1)
+    # A browser session ends 12 hours after sign-in, or after 2 hours without a request
+    # (web/browser_session.py checks both; the first also bounds the cookie's signature).
+    "PERMANENT_SESSION_LIFETIME": 12 * 60 * 60,
+    "SESSION_IDLE_SECONDS": 2 * 60 * 60,
     "DEBUG": False,
     "WEB_PAGES": True,
     "WTF_CSRF_TIME_LIMIT": 3600,
@@ -91,7 +159,8 @@ FLASK_DEFAULTS: dict[str, Any] = {
 
 def resolve_config(overrides: Mapping[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:
     """The Flask configuration of `create_app`: the defaults, the settings (read from the environment
-    unless given), then the overrides. Raises RuntimeError without a SECRET_KEY outside demo mode."""
+    unless given), then the overrides. Without a SECRET_KEY: demo mode uses its kept random key
+    (`demo_secret_key`), a test app a fresh random one, anything else raises RuntimeError."""
     settings = settings or read_settings()
     config = {
         **FLASK_DEFAULTS,
@@ -99,13 +168,19 @@ def resolve_config(overrides: Mapping[str, Any] | None = None, settings: Setting
         "REDIS_URL": settings.redis_url,
         "SECRET_KEY": settings.secret_key,
         "WF_DEMO": settings.demo,
+        "WF_HTTPS": settings.https,
+        "WF_PROXY_HOPS": settings.proxy_hops,
+        "WF_INSTANCE_DIR": settings.instance_dir,
         "RQ_QUEUE": settings.rq_queue,
     }
-    if settings.demo:
+    if settings.demo and not settings.https:
         config["SESSION_COOKIE_SECURE"] = False
     config.update(overrides or {})
     if not config["SECRET_KEY"]:
-        if not (config["WF_DEMO"] or config.get("TESTING")):
+        if config.get("TESTING"):
+            config["SECRET_KEY"] = secrets.token_hex(32)
+        elif config["WF_DEMO"]:
+            config["SECRET_KEY"] = demo_secret_key(Path(config["WF_INSTANCE_DIR"]))
+        else:
             raise RuntimeError("SECRET_KEY must be set outside demo mode (设置 SECRET_KEY 环境变量)")
-        config["SECRET_KEY"] = "demo-only-secret-key"  # noqa: S105  (demo and tests only, refused above otherwise)
     return config

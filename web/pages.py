@@ -14,10 +14,11 @@ from api.http.errors import ApiError
 from api.http.sign_in import check_credentials
 from engine.definitions.deployment import latest_versions
 from engine.models import TaskStatus, UserTask
+from engine.people.accounts import end_sessions
 from engine.people.notifications import mark_read, notifications_of
 from engine.people.permissions import Actor, inbox_of, may_deploy, may_read_audit
 from processes.democratic_appraisal.ballot import ballots_awaiting
-from web.browser_session import signed_in_page
+from web.browser_session import signed_in, signed_in_page, start_session
 from web.pipeline_pages import followed_organizations
 from web.start_pages import places_to_start
 
@@ -36,19 +37,18 @@ class SignOutForm(FlaskForm):
 @blueprint.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     form = SignInForm()
-    error = None
+    error, status, headers = None, 200, {}
     if form.validate_on_submit():
         try:
             person = check_credentials(form.username.data or "", form.password.data or "")
         except ApiError as refused:
-            error = refused.message
+            error, status, headers = refused.message, (429 if refused.status == 429 else 400), refused.headers
         else:
-            session.clear()  # a new session id for the new identity
-            session["person_id"] = person.id
+            start_session(person)
             return redirect(url_for("web.home"))
     elif form.errors:
-        error = "请求已过期或不完整，请重新提交 (the form expired or is incomplete; please submit again)"
-    return render_template("login.html", form=form, error=error), 200 if error is None else 400
+        error, status = "请求已过期或不完整，请重新提交 (the form expired or is incomplete; please submit again)", 400
+    return render_template("login.html", form=form, error=error), status, headers
 
 
 @blueprint.post("/logout")
@@ -59,6 +59,10 @@ def logout() -> ResponseReturnValue:
             title="无法退出 (cannot sign out)",
             message="请求已过期，请返回重试 (the request expired; go back and try again)",
         ), 400
+    person = signed_in()
+    if person is not None:  # every session of theirs ends, not only this cookie
+        end_sessions(db_session(), person, clock=current_app.extensions["wf_clock"])
+        db_session().commit()
     session.clear()
     return redirect(url_for("web.login"))
 

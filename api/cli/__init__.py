@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import Flask, current_app
 
+from api.cli.accounts import set_password_command
 from api.cli.calendar import calendar as calendar_commands
 from api.http.database import session_factory
 from api.http.services import package_folders, process_extensions
@@ -56,4 +57,5 @@ def seed_demo_command() -> None:
 def init_cli(app: Flask) -> None:
     if "calendar" not in wf.commands:
         wf.add_command(calendar_commands)
+        wf.add_command(set_password_command)
     app.cli.add_command(wf)

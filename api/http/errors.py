@@ -58,13 +58,16 @@ HTTP_CODES: dict[int, tuple[str, str]] = {
 class ApiError(Exception):
     """Raised by views for errors that are not the engine's (authentication, request shape)."""
 
-    def __init__(self, status: int, message: str | None = None, code: str | None = None, errors: Any = None):
+    def __init__(
+        self, status: int, message: str | None = None, code: str | None = None, errors: Any = None, headers: dict[str, str] | None = None
+    ):
         super().__init__(message)
         default_code, default_message = HTTP_CODES.get(status, ("error", "请求失败 (request failed)"))
         self.status = status
         self.code = code or default_code
         self.message = message or default_message
         self.errors = errors
+        self.headers = headers or {}
 
 
 def error_response(status: int, code: str, message: str, errors: Any = None) -> Response:
@@ -103,7 +106,9 @@ def register_error_handlers(app: Flask) -> None:
 
 def _api_error(error: ApiError) -> Response:
     _rollback()
-    return error_response(error.status, error.code, error.message, error.errors)
+    response = error_response(error.status, error.code, error.message, error.errors)
+    response.headers.update(error.headers)
+    return response
 
 
 def _engine_error(error: EngineError) -> Response:

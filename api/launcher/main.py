@@ -22,7 +22,15 @@ from api.launcher import LauncherError, say
 from api.launcher.prepare import demo_accounts, prepare_database, redacted_database_url
 from api.launcher.processes import Child, become_subreaper, spawn, stop, sweep
 from api.launcher.redis_server import answers, start_embedded_redis, wait_until_answering
-from api.settings import DEFAULT_INSTANCE_DIR, PROJECT_ROOT, Settings, SettingsError, read_settings, resolve_config
+from api.settings import (
+    DEFAULT_INSTANCE_DIR,
+    PROJECT_ROOT,
+    Settings,
+    SettingsError,
+    check_bind_address,
+    read_settings,
+    resolve_config,
+)
 
 STOP_GRACE_SECONDS = 10.0  # web server and worker, stopped together
 REDIS_GRACE_SECONDS = 5.0  # Redis last, once nothing uses it
@@ -93,6 +101,7 @@ def _settings(arguments: argparse.Namespace) -> Settings:
     instance_dir.mkdir(parents=True, exist_ok=True)
     try:
         settings = read_settings(instance_dir=instance_dir)
+        check_bind_address(settings)
     except SettingsError as error:
         raise LauncherError(str(error)) from error
     try:
@@ -102,19 +111,33 @@ def _settings(arguments: argparse.Namespace) -> Settings:
             "非演示模式必须设置 SECRET_KEY 环境变量，例如 SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')；"
             "或者用 WF_DEMO=1 运行演示 (SECRET_KEY must be set outside demo mode; or run the demo with WF_DEMO=1)"
         ) from error
-    _check_port_free(settings.port)
+    _check_port_free(settings.host, settings.port)
     return settings
 
 
-def _check_port_free(port: int) -> None:
-    with socket.socket() as probe:
+def _check_port_free(host: str, port: int) -> None:
+    bare = host.strip("[]")
+    with socket.socket(socket.AF_INET6 if ":" in bare else socket.AF_INET) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            probe.bind(("127.0.0.1", port))
+            probe.bind((bare, port))
         except OSError as error:
             raise LauncherError(
-                f"端口 127.0.0.1:{port} 已被占用，请用 PORT=... 换一个 (port {port} is in use; choose another with PORT=...)"
+                f"无法绑定 {_address(host, port)}（已被占用或不是本机地址），请用 PORT=... 或 WF_HOST=... 换一个"
+                f" (cannot bind {_address(host, port)}: in use or not this machine's; choose another with PORT=... or WF_HOST=...)"
             ) from error
+
+
+def _address(host: str, port: int) -> str:
+    bare = host.strip("[]")
+    return f"[{bare}]:{port}" if ":" in bare else f"{bare}:{port}"
+
+
+def _site(settings: Settings) -> str:
+    """Where the launcher itself reaches the web server: a wildcard bind answers on loopback."""
+    bare = settings.host.strip("[]")
+    reachable = {"0.0.0.0": "127.0.0.1", "::": "::1", "localhost": "127.0.0.1"}.get(bare, bare)  # noqa: S104
+    return f"http://{_address(reachable, settings.port)}"
 
 
 def _supervise(settings: Settings, stop_request: StopRequest, started: float) -> int:
@@ -177,7 +200,7 @@ def _start_services(settings: Settings, env: dict[str, str]) -> list[Child]:
             "-m",
             "gunicorn",
             "--bind",
-            f"127.0.0.1:{settings.port}",
+            _address(settings.host, settings.port),
             "--worker-class",
             "gthread",
             "--workers",
@@ -213,7 +236,7 @@ def _watch(children: list[Child], settings: Settings, stop_request: StopRequest,
                 return 1
         now = time.monotonic()
         if not ready and now >= next_probe:
-            ready, body = _health(settings.port)
+            ready, body = _health(_site(settings))
             next_probe = time.monotonic() + 0.5
             if ready:
                 _banner(settings, body, time.monotonic() - started)
@@ -225,9 +248,9 @@ def _watch(children: list[Child], settings: Settings, stop_request: StopRequest,
     return 0
 
 
-def _health(port: int) -> tuple[bool, str]:
+def _health(site: str) -> tuple[bool, str]:
     try:
-        with _NO_PROXY.open(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
+        with _NO_PROXY.open(f"{site}/healthz", timeout=2) as response:
             return response.status == 200, response.read().decode()
     except urllib.error.HTTPError as error:
         return False, error.read().decode(errors="replace")
@@ -239,7 +262,7 @@ def _banner(settings: Settings, body: str, elapsed: float) -> None:
     line = "=" * 72
     lines = [
         line,
-        f"就绪 (ready): http://127.0.0.1:{settings.port}   用时 (took) {elapsed:.1f} s",
+        f"就绪 (ready): {_site(settings)}   用时 (took) {elapsed:.1f} s",
         f"健康检查 (health): {json.dumps(json.loads(body), ensure_ascii=False)}",
     ]
     if settings.demo:

@@ -1,6 +1,6 @@
 """Every table of the engine; importing this module registers them all on `Base.metadata`."""
 
-from engine.models.account import ApiToken, FailedLogin
+from engine.models.account import ApiToken, FailedLogin, SignInThrottle
 from engine.models.appraisal import AppraisalBallot, AppraisalTally, BallotReceipt, BallotStatus
 from engine.models.audit import AuditChainHead, AuditEvent
 from engine.models.calendar_day import CalendarDay, CalendarYear, DayKind, DaySource
@@ -50,6 +50,7 @@ __all__ = [
     "ProcessInstance",
     "Role",
     "RoleAssignment",
+    "SignInThrottle",
     "MEMBERSHIP_TITLES_ZH",
     "MembershipStatus",
     "Notification",

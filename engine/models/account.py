@@ -29,3 +29,17 @@ class FailedLogin(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     attempted_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class SignInThrottle(Base):
+    """Failed sign-ins of one username from one address, and until when that pair must wait.
+    Kept for any username, known or not, so the answers do not tell which accounts exist, and per
+    address, so nobody elsewhere can keep the account's owner out."""
+
+    __tablename__ = "sign_in_throttles"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int]
+    last_failure_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    blocked_until: Mapped[datetime | None] = mapped_column(DateTime)

@@ -82,9 +82,8 @@ class Person(Base):
     display_name: Mapped[str] = mapped_column(String(100))
     # argon2 hash; None means the person cannot log in (e.g. a member known only by records).
     password_hash: Mapped[str | None] = mapped_column(String(255))
-    # Login throttling lives in the database, not in a web process: every process sees it.
-    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # Raised by signing out: a browser session made before then no longer counts (web/browser_session.py).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
     roles: Mapped[list[RoleAssignment]] = relationship(back_populates="person")

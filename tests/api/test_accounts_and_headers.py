@@ -1,5 +1,5 @@
-"""Accounts at the edge: lockout after repeated failures, sign-out, demo accounts only in demo
-mode, and the security headers and error pages every answer carries."""
+"""Accounts at the edge: sign-in slowed down after repeated failures, sign-out, demo accounts only
+in demo mode, and the security headers and error pages every answer carries."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ def sign_in(client, password: str = "demo", username: str = "drafter"):  # type:
     return client.post("/api/v1/auth/token", json={"username": username, "password": password})
 
 
-def test_five_failures_lock_the_account_for_a_while(client, demo, clock):
+def test_five_failures_make_that_account_wait_at_that_address(client, demo, clock):
     for _ in range(5):
         assert_error_shape(sign_in(client, "wrong"), 401, "invalid_credentials")
-    assert_error_shape(sign_in(client), 429, "account_locked")  # even the right password
+    assert_error_shape(sign_in(client), 429, "too_many_requests")  # even the right password
     assert sign_in(client, username="secretary").status_code == 201  # others are unaffected
     clock.advance(timedelta(minutes=16))
     assert sign_in(client).status_code == 201
@@ -74,3 +74,14 @@ def test_many_failures_from_one_address_across_accounts_are_slowed_down(client, 
     assert_error_shape(sign_in(client, username="reviewer"), 429, "too_many_requests")  # even a right password
     clock.advance(timedelta(minutes=11))
     assert sign_in(client, username="reviewer").status_code == 201
+
+
+def test_a_site_served_over_https_asks_browsers_to_stay_on_https(database_url, demo, clock, client):
+    assert "Strict-Transport-Security" not in client.get("/login").headers  # plain http (demo): no promise to keep
+    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "REDIS_URL": None, "CLOCK": clock, "WF_DEMO": True, "WF_HTTPS": True})
+    try:
+        https = app.test_client()
+        for response in (https.get("/login"), https.get("/api/v1/nothing"), https.get("/healthz")):
+            assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+    finally:
+        dispose_database(app)

@@ -55,13 +55,31 @@ def test_the_launchers_instance_folder_holds_the_default_database(tmp_path: Path
     assert read_settings({"DATABASE_URL": "sqlite:///x.db"}, instance_dir=tmp_path).database_url == "sqlite:///x.db"
 
 
-def test_the_flask_configuration_is_built_from_the_settings():
-    config = resolve_config(settings=read_settings({"WF_DEMO": "1", "WF_QUEUE": "q"}))
+def test_the_flask_configuration_is_built_from_the_settings(tmp_path: Path):
+    config = resolve_config(settings=read_settings({"WF_DEMO": "1", "WF_QUEUE": "q"}, instance_dir=tmp_path))
 
     assert config["WF_DEMO"] is True
     assert config["RQ_QUEUE"] == "q"
     assert config["SESSION_COOKIE_SECURE"] is False  # demo mode serves plain http
-    assert config["SECRET_KEY"]  # the demo-only key
+    assert config["SECRET_KEY"] == (tmp_path / "demo_secret_key").read_text()  # the demo key, kept in the instance folder
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         resolve_config(settings=read_settings({}))
     assert resolve_config({"TESTING": True}, settings=read_settings({}))["SESSION_COOKIE_SECURE"] is True
+
+
+def test_the_production_variables_are_read_and_bad_hop_counts_refused():
+    every_address = "0.0.0.0"  # noqa: S104  (only read here)
+    settings = read_settings({"WF_HOST": every_address, "WF_HTTPS": "1", "WF_PROXY_HOPS": "2"})
+
+    assert (settings.host, settings.https, settings.proxy_hops) == (every_address, True, 2)
+    assert (read_settings({}).host, read_settings({}).https, read_settings({}).proxy_hops) == ("127.0.0.1", False, 0)
+    for value in ("-1", "x", "11"):
+        with pytest.raises(SettingsError, match="WF_PROXY_HOPS"):
+            read_settings({"WF_PROXY_HOPS": value})
+
+
+def test_https_keeps_cookies_secure_even_in_demo_mode(tmp_path: Path):
+    config = resolve_config(settings=read_settings({"WF_DEMO": "1", "WF_HTTPS": "1"}, instance_dir=tmp_path))
+
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["WF_HTTPS"] is True

@@ -20,12 +20,14 @@ def test_a_form_without_its_csrf_token_is_refused(client, demo):
     assert client.get("/").status_code == 302  # still signed out
 
 
-def test_wrong_passwords_and_lockout_show_on_the_page(client, demo):
+def test_wrong_passwords_and_throttling_show_on_the_page(client, demo):
     response = sign_in(client, password="wrong")
     assert response.status_code == 400 and "用户名或密码错误" in response.get_data(as_text=True)
     for _ in range(4):
         sign_in(client, password="wrong")
-    assert "锁定" in sign_in(client).get_data(as_text=True)
+    throttled = sign_in(client)
+    assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "2"
+    assert "登录尝试过多，请 2 秒后再试" in throttled.get_data(as_text=True)
 
 
 def test_sign_out_needs_the_token_and_ends_the_session(client, demo):
