@@ -81,19 +81,30 @@ class _Evaluator:
         self.replies = Connection(os.dup(stdout.fileno()), writable=False)
         stdin.close()
         stdout.close()
+        self.ready = False
 
     @property
     def pid(self) -> int:
         return self.process.pid
 
     def wait_until_ready(self) -> None:
-        if not self.replies.poll(_START_TIMEOUT_S) or self.replies.recv_bytes(64) != READY:
-            raise RuntimeError("a sandbox evaluator did not start")
+        """Its interpreter starting does not count against the first request's time limit."""
+        if self.ready:
+            return
+        try:
+            started = self.replies.poll(_START_TIMEOUT_S) and self.replies.recv_bytes(64) == READY
+        except (EOFError, OSError):
+            started = False
+        if not started:
+            self.kill()
+            raise _EvaluatorLost(bilingual("沙箱求值进程未能启动", "a sandbox evaluator did not start"))
+        self.ready = True
 
     def alive(self) -> bool:
         return self.process.poll() is None
 
     def ask(self, request: bytes, wall_limit_s: float) -> Any:
+        self.wait_until_ready()
         try:
             self.requests.send_bytes(request)
         except OSError:
@@ -162,7 +173,7 @@ class EvaluatorPool:
     def request(self, message: dict[str, Any], time_limit_s: float) -> dict[str, Any]:
         payload = wire.encode({**message, "time_limit_s": time_limit_s, "cpu_limit_s": time_limit_s + self.limits.kill_grace_s + 1})
         wall_limit_s = time_limit_s + self.limits.kill_grace_s
-        self._ensure_started()
+        self.start()
         evaluator = self._acquire()
         try:
             reply: dict[str, Any] = evaluator.ask(payload, wall_limit_s)
@@ -189,8 +200,8 @@ class EvaluatorPool:
             evaluator.close()
 
     # -- internals -------------------------------------------------------------------------
-
-    def _ensure_started(self) -> None:
+    def start(self) -> None:
+        """Start the evaluators unless they run already (the first request does it otherwise)."""
         if self._owner_pid == os.getpid():
             return
         with self._lock:
@@ -201,9 +212,8 @@ class EvaluatorPool:
             # A forked child inherits the parent's pipes: it must not talk to the parent's evaluators.
             self._all = []
             self._idle = queue.LifoQueue()
-            started = [_Evaluator(self.limits) for _ in range(self.limits.workers)]
-            for evaluator in started:
-                evaluator.wait_until_ready()
+            for _ in range(self.limits.workers):
+                evaluator = _Evaluator(self.limits)
                 self._all.append(evaluator)
                 self._idle.put(evaluator)
             self._owner_pid = os.getpid()
@@ -224,7 +234,6 @@ class EvaluatorPool:
     def _replace(self, evaluator: _Evaluator) -> _Evaluator:
         evaluator.close()
         fresh = _Evaluator(self.limits)
-        fresh.wait_until_ready()
         with self._lock:
             self._all = [fresh if known is evaluator else known for known in self._all]
         return fresh

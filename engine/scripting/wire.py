@@ -31,7 +31,7 @@ class UnsafeValue(Exception):
         super().__init__(reason)
 
     def message(self, what: str) -> str:
-        place = "".join(reversed(self.path)) or "(value)"
+        place = "".join(reversed(self.path))
         refusal = bilingual("脚本数据只能是 JSON 值、Decimal 或日期时间", "only JSON values, Decimal and dates may pass")
         return f"{refusal}: {what}{place}: {self.reason}"
 

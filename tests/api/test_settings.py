@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from api.settings import DEFAULT_INSTANCE_DIR, SettingsError, read_settings, resolve_config
+from engine.scripting.evaluator_pool import MIB, EvaluatorLimits
 from engine.timers.jobs import QUEUE_NAME
 
 
@@ -65,3 +66,16 @@ def test_the_flask_configuration_is_built_from_the_settings():
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         resolve_config(settings=read_settings({}))
     assert resolve_config({"TESTING": True}, settings=read_settings({}))["SESSION_COOKIE_SECURE"] is True
+
+
+def test_the_sandbox_evaluators_are_set_by_count_and_memory():
+    assert read_settings({}).evaluator_limits() == EvaluatorLimits(workers=2, memory_bytes=512 * MIB)
+    limits = read_settings({"WF_EVALUATORS": "4", "WF_EVALUATOR_MEMORY_MB": "256"}).evaluator_limits()
+    assert (limits.workers, limits.memory_bytes) == (4, 256 * MIB)
+    assert resolve_config({"TESTING": True}, read_settings({"WF_EVALUATORS": "3"}))["EVALUATOR_LIMITS"].workers == 3
+
+
+@pytest.mark.parametrize(("name", "value"), [("WF_EVALUATORS", "0"), ("WF_EVALUATORS", "two"), ("WF_EVALUATOR_MEMORY_MB", "64")])
+def test_evaluator_settings_that_cannot_work_are_refused(name: str, value: str):
+    with pytest.raises(SettingsError, match=name):
+        read_settings({name: value})
