@@ -38,36 +38,62 @@ class UnsafeValue(Exception):
 
 def encode(value: Any) -> bytes:
     """`value` as UTF-8 JSON; raises UnsafeValue for anything outside the contract above."""
-    return json.dumps(_to_json(value, 0), ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    check(value)
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"), default=_tagged).encode("utf-8")
 
 
 def decode(data: bytes) -> Any:
     return json.loads(data, object_hook=_restore)
 
 
-def check(value: Any) -> None:
-    """Refuse `value` as `encode` would, without building its encoding."""
-    _to_json(value, 0)
-
-
-def _to_json(value: Any, depth: int) -> Any:
+def check(value: Any, depth: int = 0) -> None:
+    """Refuse `value` unless it is one of the values above, nested at most MAX_DEPTH deep."""
     kind = type(value)
-    if value is None or kind is str or kind is bool:
-        return value
+    if kind in _PLAIN or value is None:
+        return
     if kind is int:
         if value.bit_length() > MAX_INT_DIGITS * 3:  # about 3.3 bits a digit: a cheap, safe bound
             raise UnsafeValue(bilingual("整数过大", f"integer of more than {MAX_INT_DIGITS} digits"), [])
-        return value
+        return
     if kind is float:
         if not math.isfinite(value):
             raise UnsafeValue(bilingual("不是有限数", "not a finite number", value), [])
-        return value
+        return
     if depth >= MAX_DEPTH:
         raise UnsafeValue(bilingual("嵌套过深", f"nested more than {MAX_DEPTH} deep"), [])
     if kind is list or kind is tuple:
-        return [_item(item, depth, f"[{index}]") for index, item in enumerate(value)]
+        for index, item in enumerate(value):
+            if type(item) not in _PLAIN:
+                _check_inside(item, depth, f"[{index}]")
+        return
     if kind is dict:
-        return {_key(key): _item(item, depth, f"[{key!r}]") for key, item in value.items()}
+        for key, item in value.items():
+            if type(key) is not str:
+                raise UnsafeValue(bilingual("字典的键必须是文本", "dictionary keys must be text", repr(key)[:40]), [])
+            if key == TAG:
+                raise UnsafeValue(bilingual("保留的键名", "reserved key", key), [])
+            if type(item) not in _PLAIN:
+                _check_inside(item, depth, f"[{key!r}]")
+        return
+    if kind not in _TAGGED:
+        raise UnsafeValue(bilingual("不支持的类型", "unsupported type", kind.__name__), [])
+
+
+_PLAIN = frozenset({str, bool})
+_TAGGED = frozenset({Decimal, datetime, date, timedelta})
+
+
+def _check_inside(value: Any, depth: int, step: str) -> None:
+    try:
+        check(value, depth + 1)
+    except UnsafeValue as unsafe:
+        unsafe.path.append(step)
+        raise
+
+
+def _tagged(value: Any) -> dict[str, Any]:
+    """What JSON itself cannot write; `check` let only these through."""
+    kind = type(value)
     if kind is Decimal:
         return {TAG: "Decimal", "value": str(value)}
     if kind is datetime:
@@ -76,23 +102,7 @@ def _to_json(value: Any, depth: int) -> Any:
         return {TAG: "date", "value": value.isoformat()}
     if kind is timedelta:
         return {TAG: "timedelta", "days": value.days, "seconds": value.seconds, "microseconds": value.microseconds}
-    raise UnsafeValue(bilingual("不支持的类型", "unsupported type", kind.__name__), [])
-
-
-def _item(value: Any, depth: int, step: str) -> Any:
-    try:
-        return _to_json(value, depth + 1)
-    except UnsafeValue as unsafe:
-        unsafe.path.append(step)
-        raise
-
-
-def _key(key: Any) -> str:
-    if type(key) is not str:
-        raise UnsafeValue(bilingual("字典的键必须是文本", "dictionary keys must be text", repr(key)[:40]), [])
-    if key == TAG:
-        raise UnsafeValue(bilingual("保留的键名", "reserved key", key), [])
-    return key
+    raise TypeError(f"{kind.__name__} is not checked")
 
 
 def _restore(obj: dict[str, Any]) -> Any:
