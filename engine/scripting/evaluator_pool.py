@@ -46,7 +46,9 @@ class EvaluatorLimits:
     # The hard stop comes this long after the script's own time limit, which its loops check first
     # (a clearer message, with the line); the grace covers the round trip on a busy machine.
     kill_grace_s: float = 1.0
-    max_reply_bytes: int = 32 * MIB
+    # A reply is decoded in the caller's process, which has no memory limit of its own: a few MiB
+    # of JSON can stand for ten times that in Python objects.
+    max_reply_bytes: int = 8 * MIB
     # How long a caller waits for a free evaluator before its evaluation is refused.
     queue_timeout_s: float = 30.0
 

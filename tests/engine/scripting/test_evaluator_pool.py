@@ -264,3 +264,11 @@ def test_sandbox_refusals_still_apply_inside_the_evaluator(pooled: SandboxedScri
 def test_functions_cannot_be_offered_through_a_pool(pool: CountingPool):
     with pytest.raises(ValueError, match="cannot be offered through an evaluator pool"):
         SandboxedScriptEngine(functions={"working_days_between": lambda start, end: 3}, pool=pool)
+
+
+def test_a_reply_too_large_for_the_caller_is_refused_unread(pooled: SandboxedScriptEngine):
+    context: dict[str, Any] = {}
+    with pytest.raises(ScriptRejected, match=r"脚本结果过大 \(script result larger than 8 MiB\)"):
+        pooled.environment.execute("blocks = ['x' * 10**6 for i in range(9)]", context)
+    assert context == {}
+    assert pooled.environment.evaluate("len('x' * 10**6)", {}) == 10**6
