@@ -197,6 +197,7 @@ class EvaluatorPool:
     def close(self) -> None:
         with self._lock:
             self._closed = True
+            self._owner_pid = None
             evaluators, self._all = self._all, []
         for evaluator in evaluators:
             evaluator.close()
@@ -235,8 +236,10 @@ class EvaluatorPool:
 
     def _replace(self, evaluator: _Evaluator) -> _Evaluator:
         evaluator.close()
-        fresh = _Evaluator(self.limits)
         with self._lock:
+            if self._closed:
+                return evaluator  # dead; the pool's next request reports it closed
+            fresh = _Evaluator(self.limits)
             self._all = [fresh if known is evaluator else known for known in self._all]
         return fresh
 

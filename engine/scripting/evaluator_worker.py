@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import resource
+import signal
 import sys
 from multiprocessing.connection import Connection
 from typing import Any
@@ -28,6 +29,8 @@ _environments: dict[float, SandboxEnvironment] = {}
 
 def main() -> None:
     memory_bytes = int(sys.argv[1])
+    # Ctrl-C in a terminal reaches the whole process group; the evaluator ends when its caller does.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     requests, replies = _take_over_standard_streams()
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
