@@ -62,6 +62,7 @@ run: $(STAMP) $(WEB_ASSETS)
 bench: $(STAMP)
 	$(BIN)/python bench/engine_overhead.py
 	$(BIN)/python bench/calendar_seeding.py
+	$(BIN)/python bench/sandbox_overhead.py
 	if command -v valgrind >/dev/null; then $(BIN)/python bench/engine_instructions.py; fi
 
 clean:

@@ -42,6 +42,7 @@ from api.routes import (
 from api.settings import resolve_config
 from engine.clock import SYSTEM_CLOCK
 from engine.definitions.spec_cache import SpecCache
+from engine.scripting.evaluator_pool import configure_shared_pool
 from processes import EXTENSIONS, package_folders
 
 
@@ -57,6 +58,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config.get("WF_PROXY_HOPS"):  # only then is X-Forwarded-For the proxies' word, not the client's
         hops = app.config["WF_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    configure_shared_pool(app.config["EVALUATOR_LIMITS"])
     init_database(app)
     install_request_guards(app)
     install_security_headers(app)

@@ -17,6 +17,9 @@ from them (defaults, then the settings, then what the caller, a test, passes).
 - `WF_QUEUE`: the RQ queue of the timer jobs (app, daemon, launcher); default the engine's QUEUE_NAME
 - `WF_INSTANCE_DIR`: where the daemon keeps its delivery lock and demo mode its key; default
   instance/ in the project
+- `WF_EVALUATORS`: how many sandbox evaluator processes run scripts and expressions (app, worker,
+  daemon); default 2
+- `WF_EVALUATOR_MEMORY_MB`: each evaluator's address-space limit in MiB; default 512
 
 An empty variable counts as unset. No other module reads configuration from the environment; the
 launcher hands its children the environment with the settings it resolved written back.
@@ -32,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.scripting.evaluator_pool import MIB, EvaluatorLimits
 from engine.timers.jobs import QUEUE_NAME
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +43,8 @@ DEFAULT_INSTANCE_DIR = PROJECT_ROOT / "instance"
 DEFAULT_PORT = 5000
 DEFAULT_HOST = "127.0.0.1"
 DEMO_KEY_FILE = "demo_secret_key"
+DEFAULT_LIMITS = EvaluatorLimits()
+MIN_EVALUATOR_MEMORY_MB = 128  # an evaluator's interpreter alone takes about 30 MiB
 _TRUE = {"1", "true", "yes", "on"}
 
 
@@ -58,6 +64,11 @@ class Settings:
     host: str = DEFAULT_HOST
     https: bool = False
     proxy_hops: int = 0
+    evaluators: int = DEFAULT_LIMITS.workers
+    evaluator_memory_mb: int = DEFAULT_LIMITS.memory_bytes // MIB
+
+    def evaluator_limits(self) -> EvaluatorLimits:
+        return EvaluatorLimits(workers=self.evaluators, memory_bytes=self.evaluator_memory_mb * MIB)
 
 
 def read_settings(environ: Mapping[str, str] = os.environ, *, instance_dir: Path | None = None) -> Settings:
@@ -79,7 +90,19 @@ def read_settings(environ: Mapping[str, str] = os.environ, *, instance_dir: Path
         host=value("WF_HOST") or DEFAULT_HOST,
         https=(value("WF_HTTPS") or "").lower() in _TRUE,
         proxy_hops=_proxy_hops(value("WF_PROXY_HOPS") or "0"),
+        evaluators=_whole_number("WF_EVALUATORS", value("WF_EVALUATORS"), DEFAULT_LIMITS.workers, 1),
+        evaluator_memory_mb=_whole_number(
+            "WF_EVALUATOR_MEMORY_MB", value("WF_EVALUATOR_MEMORY_MB"), DEFAULT_LIMITS.memory_bytes // MIB, MIN_EVALUATOR_MEMORY_MB
+        ),
     )
+
+
+def _whole_number(name: str, text: str | None, default: int, minimum: int) -> int:
+    if text is None:
+        return default
+    if not text.isdigit() or int(text) < minimum:
+        raise SettingsError(f"{name}={text!r} 应为不小于 {minimum} 的整数 (must be a whole number of at least {minimum})")
+    return int(text)
 
 
 def _port(text: str) -> int:
@@ -172,6 +195,7 @@ def resolve_config(overrides: Mapping[str, Any] | None = None, settings: Setting
         "WF_PROXY_HOPS": settings.proxy_hops,
         "WF_INSTANCE_DIR": settings.instance_dir,
         "RQ_QUEUE": settings.rq_queue,
+        "EVALUATOR_LIMITS": settings.evaluator_limits(),
     }
     if settings.demo and not settings.https:
         config["SESSION_COOKIE_SECURE"] = False

@@ -12,6 +12,7 @@ import signal
 import threading
 
 from api.settings import read_settings
+from engine.scripting.evaluator_pool import configure_shared_pool
 from engine.timers.daemon import run_timer_delivery
 
 _log = logging.getLogger("api.timer_daemon")
@@ -30,6 +31,7 @@ def main() -> int:
     if settings.redis_url is None:
         _log.error("定时器投递需要 REDIS_URL (the timer delivery needs REDIS_URL)")
         return 2
+    configure_shared_pool(settings.evaluator_limits())
     run_timer_delivery(settings.database_url, settings.redis_url, settings.rq_queue, settings.instance_dir, stop=stopping.is_set)
     return 0
 

@@ -17,6 +17,7 @@ from rq import get_current_job
 
 from api.settings import read_settings
 from engine.procedures.extensions import ProcessExtensions
+from engine.scripting.evaluator_pool import configure_shared_pool
 from engine.timers import jobs
 from processes import EXTENSIONS
 
@@ -49,6 +50,7 @@ class TimerWorker(jobs.TimerWorker):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         install_job_logging()
+        configure_shared_pool(read_settings().evaluator_limits())
         super().__init__(*args, **kwargs)
 
     def job_database_url(self) -> str:

@@ -19,6 +19,7 @@ from engine.audit import jsonable
 from engine.clock import Clock
 from engine.models import ProcessInstance
 from engine.procedures.rule_sets import RuleSetLibrary
+from engine.scripting.evaluator_pool import shared_pool
 from engine.scripting.sandbox import SandboxedScriptEngine
 
 # Starts another process in the instance's organisation within the running command's transaction:
@@ -46,13 +47,14 @@ ServiceDispatch = Callable[[str, Mapping[str, Any], Mapping[str, Any]], dict[str
 
 
 def dispatching_script_engine(dispatch: ServiceDispatch) -> SandboxedScriptEngine:
-    """The sandboxed script engine, with service tasks routed to `dispatch(name, params, task_data)`."""
+    """The sandboxed script engine, evaluating in this process's evaluator pool, with service tasks
+    routed to `dispatch(name, params, task_data)` (which runs here, in the engine's process)."""
     return _ServiceCallingEngine(dispatch)
 
 
 class _ServiceCallingEngine(SandboxedScriptEngine):
     def __init__(self, dispatch: ServiceDispatch):
-        super().__init__()
+        super().__init__(pool=shared_pool())
         self._dispatch = dispatch
 
     def call_service(self, task: Any, operation_name: str = "", operation_params: Mapping[str, Any] | None = None, **_: Any) -> str:

@@ -7,7 +7,6 @@ compute; a deadline checked at every loop iteration and function entry bounds ho
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,9 +16,12 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.task import Task
 
 from engine.errors import ScriptRejected
-from engine.scripting.compile_policy import FORBIDDEN_CALLS, SCRIPT_FILENAME, check_script
+from engine.scripting.compile_policy import FORBIDDEN_CALLS, check_script
 from engine.scripting.environment import SandboxEnvironment
+from engine.scripting.evaluator_pool import EvaluatorPool
+from engine.scripting.pooled_environment import PooledSandboxEnvironment
 from engine.scripting.restricted_names import HELPERS, SAFE_BUILTINS
+from engine.scripting.script_errors import script_line
 from engine.scripting.violations import bilingual
 
 __all__ = ["DEFAULT_TIME_LIMIT_S", "SandboxedScriptEngine", "check_script"]
@@ -28,15 +30,28 @@ DEFAULT_TIME_LIMIT_S: float = 1.0
 
 
 class SandboxedScriptEngine(PythonScriptEngine):
-    """`functions` are offered to scripts by name; they run unguarded, so they must be trusted code
-    that hands back plain data."""
+    """With a `pool`, every evaluation runs in one of its evaluator processes, under their time and
+    memory limits (pooled_environment.py); without one, in the calling process, where the loop
+    checks bound the time but one C call or a large allocation is not bounded.
 
-    def __init__(self, time_limit_s: float = DEFAULT_TIME_LIMIT_S, functions: Mapping[str, Callable] | None = None):
+    `functions` (in-process only) are offered to scripts by name; they run unguarded, so they must
+    be trusted code that hands back plain data."""
+
+    def __init__(
+        self,
+        time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+        functions: Mapping[str, Callable] | None = None,
+        *,
+        pool: EvaluatorPool | None = None,
+    ):
         if time_limit_s <= 0:
             raise ValueError("time_limit_s must be positive")
         offered = dict(functions or {})
         _check_offered_functions(offered)
-        super().__init__(environment=SandboxEnvironment(time_limit_s, offered))
+        if pool is not None and offered:
+            raise ValueError("functions run in the calling process; they cannot be offered through an evaluator pool")
+        environment = PooledSandboxEnvironment(pool, time_limit_s) if pool is not None else SandboxEnvironment(time_limit_s, offered)
+        super().__init__(environment=environment)
         self.time_limit_s = time_limit_s
 
     def evaluate(self, task: Task, expression: str, external_context: Mapping[str, Any] | None = None) -> Any:
@@ -65,7 +80,7 @@ class SandboxedScriptEngine(PythonScriptEngine):
         )
 
     def get_error_line_number_and_content(self, script: str, err: BaseException) -> tuple[int, str]:
-        line_number = _script_line(err)
+        line_number = script_line(err)
         lines = script.splitlines() if isinstance(script, str) else []
         error_line = lines[line_number - 1] if 0 < line_number <= len(lines) else ""
         return line_number, error_line
@@ -82,16 +97,3 @@ def _describe(error: BaseException, context: str) -> str:
     if isinstance(error, ScriptRejected):
         return error.message
     return f"{context}: {type(error).__name__}: {error}"
-
-
-def _script_line(error: BaseException) -> int:
-    """The line of the script where `error` (or the violation that caused it) was raised; 0 if unknown."""
-    for candidate in (error, error.__cause__):
-        if candidate is None:
-            continue
-        if isinstance(candidate, SyntaxError) and candidate.lineno:
-            return candidate.lineno
-        frames = [frame for frame in traceback.extract_tb(candidate.__traceback__) if frame.filename == SCRIPT_FILENAME]
-        if frames:
-            return frames[-1].lineno or 0
-    return 0

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from engine.calendar import add_calendar_period
 from engine.clock import Clock
 from engine.models import Organization, OrganizationKind, ProcessDefinition, Timer, TimerKind, TimerState
+from engine.scripting.evaluator_pool import shared_pool
 from engine.scripting.sandbox import SandboxedScriptEngine
 from engine.timers.spiff_clock import to_naive_utc
 
@@ -70,7 +71,7 @@ def mark_start_timers_fired(workflow: BpmnWorkflow) -> None:
 
 def next_occurrence(timer: StartTimer, after: datetime) -> datetime | None:
     """The first occurrence strictly after `after` (naive UTC), or None when there is none left."""
-    value = SandboxedScriptEngine().environment.evaluate(timer.definition.expression, {})
+    value = SandboxedScriptEngine(pool=shared_pool()).environment.evaluate(timer.definition.expression, {})
     if isinstance(timer.definition, TimeDateEventDefinition):
         moment = to_naive_utc(TimerEventDefinition.get_datetime(value))
         return moment if moment > after else None

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from api.settings import DEFAULT_INSTANCE_DIR, SettingsError, read_settings, resolve_config
+from engine.scripting.evaluator_pool import MIB, EvaluatorLimits
 from engine.timers.jobs import QUEUE_NAME
 
 
@@ -83,3 +84,16 @@ def test_https_keeps_cookies_secure_even_in_demo_mode(tmp_path: Path):
 
     assert config["SESSION_COOKIE_SECURE"] is True
     assert config["WF_HTTPS"] is True
+
+
+def test_the_sandbox_evaluators_are_set_by_count_and_memory():
+    assert read_settings({}).evaluator_limits() == EvaluatorLimits(workers=2, memory_bytes=512 * MIB)
+    limits = read_settings({"WF_EVALUATORS": "4", "WF_EVALUATOR_MEMORY_MB": "256"}).evaluator_limits()
+    assert (limits.workers, limits.memory_bytes) == (4, 256 * MIB)
+    assert resolve_config({"TESTING": True}, read_settings({"WF_EVALUATORS": "3"}))["EVALUATOR_LIMITS"].workers == 3
+
+
+@pytest.mark.parametrize(("name", "value"), [("WF_EVALUATORS", "0"), ("WF_EVALUATORS", "two"), ("WF_EVALUATOR_MEMORY_MB", "64")])
+def test_evaluator_settings_that_cannot_work_are_refused(name: str, value: str):
+    with pytest.raises(SettingsError, match=name):
+        read_settings({name: value})
