@@ -41,6 +41,7 @@ from api.routes import (
 from api.settings import resolve_config
 from engine.clock import SYSTEM_CLOCK
 from engine.definitions.spec_cache import SpecCache
+from engine.sealing import Sealer
 from processes import EXTENSIONS, package_folders
 
 
@@ -53,6 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["wf_spec_cache"] = SpecCache()
     app.extensions["wf_process_extensions"] = EXTENSIONS
     app.extensions["wf_package_folders"] = package_folders()
+    app.extensions["wf_sealer"] = Sealer(app.config["SECRET_KEY"])
     init_database(app)
     install_request_guards(app)
     install_security_headers(app)
