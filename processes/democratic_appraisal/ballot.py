@@ -75,7 +75,9 @@ def open_ballot(
 
 def ballot_of(session: Session, instance_id: int, *, lock: bool = False) -> AppraisalBallot:
     statement = select(AppraisalBallot).where(AppraisalBallot.instance_id == instance_id)
-    ballot = session.scalars(statement.with_for_update() if lock else statement).one_or_none()
+    if lock:  # and read afresh: a batch may have counted ballots since this session last looked
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    ballot = session.scalars(statement).one_or_none()
     if ballot is None:
         raise NotFound(f"该流程没有民主测评 (no ballot for process instance {instance_id})")
     return ballot
@@ -227,7 +229,9 @@ def ballots_cast(session: Session, instance_id: int) -> int:
 
 
 def has_voted(session: Session, instance_id: int, voter_id: int) -> bool:
-    return session.get(BallotReceipt, (instance_id, voter_id)) is not None
+    """Asked of the database, not the session: a receipt withdrawn after a failure may linger there."""
+    receipt = select(BallotReceipt.voter_id).where(BallotReceipt.instance_id == instance_id, BallotReceipt.voter_id == voter_id)
+    return session.scalar(receipt) is not None
 
 
 def ballots_awaiting(session: Session, actor: Actor) -> list[AppraisalBallot]:

@@ -294,3 +294,28 @@ def _add_voters(sessions: sessionmaker[Session], clock: FrozenClock, demo: DemoO
 def _people(sessions: sessionmaker[Session]) -> dict[str, int]:
     with sessions() as session:
         return {person.username: person.id for person in session.scalars(select(Person))}
+
+
+def test_on_postgresql_no_receipt_shares_a_transaction_with_grades(client, demo, session_factory, clock) -> None:  # type: ignore[no-untyped-def]
+    """PostgreSQL stamps each row version with the id of the transaction that wrote it (xmin): no
+    receipt's is a sealed ballot's or a counter's, and each receipt has its own."""
+    with session_factory() as session:
+        if session.get_bind().dialect.name != "postgresql":
+            pytest.skip("xmin is PostgreSQL's; on SQLite the WAL test above replays the same question")
+    player = ScenarioPlayer(client, session_factory, clock, demo, SUITE)
+    player.deploy()
+    player.start(SUITE["scenarios"][0])
+    for step in SUITE["paths"]["study_and_self_appraisal"]:
+        player.play(step)
+    for step in SUITE["paths"]["everyone_votes_qualified"]:
+        player.play(step)
+    receipts, sealed = _xmins(session_factory, "appraisal_ballot_receipts"), _xmins(session_factory, "appraisal_sealed_ballots")
+    player.play({"task": "close_ballot", "by": "secretary", "data": "close", "on": "2026-10-22"})
+    tallies = _xmins(session_factory, "appraisal_tallies WHERE votes > 0")
+    assert len(receipts) == len(set(receipts)) == len(sealed) == 6
+    assert not set(receipts) & (set(sealed) | set(tallies))
+
+
+def _xmins(sessions: sessionmaker[Session], table: str) -> list[int]:
+    with sessions() as session:
+        return [int(x) for x in session.scalars(text(f"SELECT xmin::text FROM {table}"))]  # noqa: S608  (names written here)
