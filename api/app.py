@@ -43,6 +43,7 @@ from api.settings import resolve_config
 from engine.clock import SYSTEM_CLOCK
 from engine.definitions.spec_cache import SpecCache
 from engine.scripting.evaluator_pool import configure_shared_pool
+from engine.sealing import Sealer
 from processes import EXTENSIONS, package_folders
 
 
@@ -59,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         hops = app.config["WF_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     configure_shared_pool(app.config["EVALUATOR_LIMITS"])
+    app.extensions["wf_sealer"] = Sealer(app.config["SECRET_KEY"])
     init_database(app)
     install_request_guards(app)
     install_security_headers(app)

@@ -1,6 +1,6 @@
 """民主测评 in the browser: a member of the branch grades the appraised members on one anonymous
 ballot. The page sends the grades to the same counting as the API, so the database keeps that the
-member voted and how many votes each grade got, never who gave which."""
+member voted and, apart from that, sealed grades counted in batches, never who gave which."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from flask.typing import ResponseReturnValue
 from flask_wtf import FlaskForm
 
 from api.http.database import db_session
+from api.http.services import sealer
 from engine.errors import Conflict, SubmissionRejected
 from engine.models import AppraisalBallot
 from engine.people.permissions import Actor
-from processes.democratic_appraisal.ballot import GRADE_TITLES, GRADES, cast_ballot_and_commit, view_ballot, visible_ballot
+from processes.democratic_appraisal.ballot import GRADE_TITLES, GRADES, cast_ballot, view_ballot, visible_ballot
 from web.browser_session import signed_in_page
 from web.display import display_names
 
@@ -34,7 +35,7 @@ def ballot(actor: Actor, instance_id: int) -> ResponseReturnValue:
         return _page(actor, found, "请求已过期，请重新提交 (the form expired; please submit again)", 400)
     grades = {name.removeprefix(GRADE_FIELD): value for name, value in request.form.items() if name.startswith(GRADE_FIELD) and value}
     try:
-        cast_ballot_and_commit(db_session(), current_app.extensions["wf_clock"], instance_id, actor.id, grades)
+        cast_ballot(db_session(), sealer(), current_app.extensions["wf_clock"], instance_id, actor.id, grades)
     except SubmissionRejected as rejected:
         return _page(actor, found, "；".join(rejected.errors.get("grades", [])) or str(rejected), 422)
     except Conflict as conflict:

@@ -60,6 +60,8 @@ EVENT_TITLES = {
     "definition.deployed": "部署流程定义 (deployed)",
     "disclosure.opinion_left": "提出意见 (opinion left)",
     "appraisal.ballot_cast": "民主测评投票 (ballot cast)",
+    "appraisal.ballots_counted": "民主测评计入一批选票 (a batch of ballots counted)",
+    "appraisal.ballot_closed": "民主测评结束 (ballot closed)",
     "person.read": "查看个人档案 (personal record read)",
     "pipeline.read": "查看发展党员进度 (pipeline read)",
 }

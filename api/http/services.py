@@ -1,5 +1,5 @@
-"""Engine services bound to the current request: its session, the app's clock, caches and the
-process packages' extensions."""
+"""Engine services bound to the current request: its session, the app's clock, caches, sealer and
+the process packages' extensions."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from api.http.database import db_session
 from engine.definitions.deployment import form_library_from
 from engine.instances.service import InstanceService
 from engine.procedures.extensions import ProcessExtensions
+from engine.sealing import Sealer
 from engine.timers.doorbell import SILENT_DOORBELL, RedisDoorbell
 
 
@@ -24,7 +25,14 @@ def instance_service() -> InstanceService:
         specs=extensions["wf_spec_cache"],
         doorbell=doorbell,
         extensions=process_extensions(),
+        sealer=sealer(),
     )
+
+
+def sealer() -> Sealer:
+    """The app's sealer, built once from its SECRET_KEY (engine/sealing.py)."""
+    built: Sealer = current_app.extensions["wf_sealer"]
+    return built
 
 
 def process_extensions() -> ProcessExtensions:

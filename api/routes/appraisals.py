@@ -1,7 +1,8 @@
 """民主评议: members of the branch cast their anonymous ballot while it is open, and read their own
 grade once it is final.
 
-Only who has voted is kept (one ballot each); what they voted is added to counters and nowhere else.
+Only who has voted is kept (one ballot each); what they voted is sealed apart from that and added to
+counters in batches of several ballots (processes/democratic_appraisal/ballot.py).
 A member reads no one else's grade; those whose role needs the grades read all of them.
 """
 
@@ -16,9 +17,10 @@ from marshmallow import Schema, fields, validate
 from api.http.bearer_auth import authenticate_request, current_actor
 from api.http.database import db_session
 from api.http.errors import ApiError
+from api.http.services import sealer
 from api.routes.schemas import StrictSchema
 from engine.errors import NotFound
-from processes.democratic_appraisal.ballot import cast_ballot_and_commit, view_ballot, visible_ballot
+from processes.democratic_appraisal.ballot import cast_ballot, view_ballot, visible_ballot
 from processes.democratic_appraisal.results import AppraisalGrade, appraisal_of, grades_seen_by
 
 blueprint = Blueprint("appraisals", __name__, url_prefix="/api/v1/appraisals", description="民主评议党员 (democratic appraisal)")
@@ -72,7 +74,7 @@ def post_ballot(body: dict[str, Any], instance_id: int) -> dict[str, Any]:
     ballot = visible_ballot(db_session(), actor, instance_id)
     if actor.id not in ballot.voter_ids:
         raise ApiError(403, "只有本支部有表决权的正式党员可以参加民主测评 (only full members of the branch with a vote may cast a ballot)")
-    cast = cast_ballot_and_commit(db_session(), current_app.extensions["wf_clock"], instance_id, actor.id, body["grades"])
+    cast = cast_ballot(db_session(), sealer(), current_app.extensions["wf_clock"], instance_id, actor.id, body["grades"])
     return {"instance_id": instance_id, "received": True, "ballots_cast": cast}
 
 

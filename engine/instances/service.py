@@ -60,6 +60,7 @@ from engine.procedures.extensions import NO_EXTENSIONS, ProcessExtensions
 from engine.procedures.rule_set_choice import choose_version, declared_rule_set
 from engine.procedures.service_calls import ServiceCall, dispatching_script_engine
 from engine.procedures.step_guards import StepContext, check_step
+from engine.sealing import Sealer
 from engine.timers.doorbell import SILENT_DOORBELL, Doorbell
 from engine.timers.firing import FireOutcome, lock_timer
 from engine.timers.projection import cancel_all, project_bpmn_timers
@@ -85,9 +86,11 @@ class InstanceService(CommandBase):
         time_budget: float = DEFAULT_TIME_BUDGET_SECONDS,
         doorbell: Doorbell = SILENT_DOORBELL,
         extensions: ProcessExtensions = NO_EXTENSIONS,
+        sealer: Sealer | None = None,
     ):
         self.session = session
         self.extensions = extensions
+        self.sealer = sealer
         self.clock = clock
         self.specs = specs
         self.script_engine = dispatching_script_engine(self._call_service)
@@ -548,7 +551,9 @@ class InstanceService(CommandBase):
             return self._start_within(process_key, instance.organization_id, business_key, data, actor_id)
 
         return handler(
-            ServiceCall(self.session, self.clock, instance, actor_id, params, task_data, start_process, self.extensions.rule_sets)
+            ServiceCall(
+                self.session, self.clock, instance, actor_id, params, task_data, start_process, self.extensions.rule_sets, self.sealer
+            )
         )
 
     def _start_within(
@@ -564,6 +569,7 @@ class InstanceService(CommandBase):
             time_budget=self.time_budget,
             doorbell=self.doorbell,
             extensions=self.extensions,
+            sealer=self.sealer,
         )
         started = nested._start(process_key, organization_id, business_key, dict(data), actor_id, None)
         self._pending_audit.extend(nested._pending_audit)

@@ -1,7 +1,7 @@
 """Every table of the engine; importing this module registers them all on `Base.metadata`."""
 
 from engine.models.account import ApiToken, FailedLogin, SignInThrottle
-from engine.models.appraisal import AppraisalBallot, AppraisalTally, BallotReceipt, BallotStatus
+from engine.models.appraisal import AppraisalBallot, AppraisalTally, BallotReceipt, BallotStatus, SealedBallot
 from engine.models.audit import AuditChainHead, AuditEvent
 from engine.models.calendar_day import CalendarDay, CalendarYear, DayKind, DaySource
 from engine.models.disclosure import Disclosure, DisclosureOpinion, DisclosureScope, DisclosureStatus
@@ -55,6 +55,7 @@ __all__ = [
     "MembershipStatus",
     "Notification",
     "PartyStanding",
+    "SealedBallot",
     "StepRecord",
     "TaskStatus",
     "Timer",

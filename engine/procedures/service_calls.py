@@ -21,6 +21,7 @@ from engine.models import ProcessInstance
 from engine.procedures.rule_sets import RuleSetLibrary
 from engine.scripting.evaluator_pool import shared_pool
 from engine.scripting.sandbox import SandboxedScriptEngine
+from engine.sealing import Sealer
 
 # Starts another process in the instance's organisation within the running command's transaction:
 # (process key, data, business key) -> the new instance. Raises NotFound, writing nothing, when that
@@ -38,6 +39,7 @@ class ServiceCall:
     task_data: Mapping[str, Any]
     start_process: ProcessStarter
     rule_sets: RuleSetLibrary
+    sealer: Sealer | None = None  # the app's, for values kept sealed in the database; None outside an app
 
 
 ServiceHandler = Callable[[ServiceCall], dict[str, Any]]

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.calendar.due_rules import to_beijing_date
-from engine.errors import NotFound
+from engine.errors import InvalidCommand, NotFound
 from engine.models import (
     MembershipStatus,
     Notification,
@@ -70,7 +70,9 @@ def start_ballot(call: ServiceCall) -> dict[str, Any]:
 
 def count_ballot(call: ServiceCall) -> dict[str, Any]:
     """The totals per member and grade, and what the decision table reads for each member."""
-    totals = close_ballot(call.session, call.instance.id, call.clock.now())
+    if call.sealer is None:
+        raise InvalidCommand("民主测评的密封选票需要应用的密钥才能计票 (counting sealed ballots needs the app's sealer)")
+    totals = close_ballot(call.session, call.sealer, call.clock, call.instance.id, call.actor_id)
     self_grades: Mapping[str, str] = call.task_data.get("self_grades") or {}
     inputs = {member: vote_shares(counts, self_grades.get(member)) for member, counts in totals.items()}
     return {"tallies": totals, "inputs": inputs}

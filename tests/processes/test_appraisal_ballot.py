@@ -1,7 +1,8 @@
-"""民主测评 is anonymous: a ballot leaves a receipt (who voted) and incremented counters (how many
-votes per member and grade), and nothing that ties the two together — no table row, no audit event,
-no task data, no log line. Also: each member finds their own 自评 among their tasks, and the decision
-table proposes grades from the tallies."""
+"""民主测评 is anonymous: a ballot leaves a receipt (who voted) and a sealed ballot (no voter, no time),
+counted into the counters (how many votes per member and grade) in batches or at the close, and
+nothing that ties the two together — no table row, no audit event, no task data, no log line
+(tests/processes/test_ballot_history.py reads the database's own files). Also: each member finds
+their own 自评 among their tasks, and the decision table proposes grades from the tallies."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ def test_a_ballot_links_no_voter_to_a_grade(player: ScenarioPlayer, caplog: pyte
         with caplog.at_level(logging.DEBUG):
             player.cast_ballot({"by": username, "grades": grades})
         added, removed = _difference(before, _every_row(player))
-        _only_receipt_counters_and_a_bare_event(added, removed, player.people[username])
+        _only_a_receipt_and_a_sealed_ballot(added, removed, player.people[username])
     assert not [r for r in caplog.records if any(g in r.getMessage() for g in ("excellent", "qualified"))]
     view = player.client.get(f"/api/v1/appraisals/{player.instance_id}/ballot", headers=player.headers("member1")).json
     assert (view["status"], view["ballots_cast"], view["has_voted"], view["may_vote"]) == ("open", 4, True, False)
@@ -71,10 +72,12 @@ def test_a_ballot_links_no_voter_to_a_grade(player: ScenarioPlayer, caplog: pyte
         events = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == player.instance_id)).all()
     for task in workflow.get_tasks():
         _no_voter_in(task.data, voter_ids)
+    assert [(e.event_type, e.actor_id, e.after) for e in events if e.event_type.startswith("appraisal.ballot")] == [
+        ("appraisal.ballots_counted", None, {"ballots": 4}),
+        ("appraisal.ballot_closed", player.people["secretary"], {"ballots_counted": 4, "receipts": 4, "counted_at_close": 4}),
+    ]
     for event in events:
-        if event.event_type == "appraisal.ballot_cast":
-            assert (event.before, event.after) == (None, None)
-        elif event.actor_id in voter_ids:
+        if event.actor_id in voter_ids:
             assert "ballot" not in json.dumps([event.before, event.after])
 
     grading = next(t for t in workflow.get_tasks() if t.task_spec.name == "committee_grading")
@@ -111,17 +114,16 @@ def _difference(before: Rows, after: Rows) -> tuple[dict[str, list[dict[str, Any
     return added, removed
 
 
-def _only_receipt_counters_and_a_bare_event(
+def _only_a_receipt_and_a_sealed_ballot(
     added: dict[str, list[dict[str, Any]]], removed: dict[str, list[dict[str, Any]]], voter: int
 ) -> None:
-    """One receipt without a grade, counters without a voter, one event without values; nothing else."""
-    assert set(added) <= {"appraisal_ballot_receipts", "appraisal_tallies", "audit_events", "audit_chain_head", "api_tokens"}, added
-    assert set(removed) <= {"appraisal_tallies", "audit_chain_head", "api_tokens"}, removed
+    """One receipt without a grade, one sealed ballot without voter or time; no counter moves and no
+    audit event names the voter (fewer than ten ballots wait, so no batch is counted)."""
+    assert set(added) <= {"appraisal_ballot_receipts", "appraisal_sealed_ballots", "api_tokens"}, added
+    assert set(removed) <= {"api_tokens"}, removed
     assert [set(r) for r in added["appraisal_ballot_receipts"]] == [{"instance_id", "voter_id"}]
     assert added["appraisal_ballot_receipts"][0]["voter_id"] == voter
-    assert {column for row in added["appraisal_tallies"] for column in row} == {"instance_id", "appraised_id", "grade", "votes"}
-    (event,) = added["audit_events"]
-    assert (event["event_type"], event["actor_id"], event["before"], event["after"]) == ("appraisal.ballot_cast", voter, None, None)
+    assert [set(r) for r in added["appraisal_sealed_ballots"]] == [{"instance_id", "token", "sealed"}]
 
 
 def _no_voter_in(data: Any, voter_ids: set[int]) -> None:
@@ -159,7 +161,7 @@ def test_a_ballot_cast_on_the_page_links_no_voter_to_a_grade(player: ScenarioPla
         )
     assert cast.status_code == 302
     added, removed = _difference(before, _every_row(player))
-    _only_receipt_counters_and_a_bare_event(added, removed, player.people["member1"])
+    _only_a_receipt_and_a_sealed_ballot(added, removed, player.people["member1"])
     assert not [r for r in caplog.records if any(g in r.getMessage() for g in ("excellent", "qualified"))]
     after = client.get(cast.headers["Location"]).get_data(as_text=True)
     assert "已投票 (voted)" in after and "1 / 6" in after and "grade-" not in after

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0012_sessions'
-down_revision = '0010'
+down_revision = '0011_ballot'
 branch_labels = None
 depends_on = None
 
