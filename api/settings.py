@@ -10,6 +10,9 @@ from them (defaults, then the settings, then what the caller, a test, passes).
 - `PORT`: the web server's port (launcher); default 5000
 - `WF_QUEUE`: the RQ queue of the timer jobs (app, daemon, launcher); default the engine's QUEUE_NAME
 - `WF_INSTANCE_DIR`: where the daemon keeps its delivery lock; default instance/ in the project
+- `AUDIT_KEY`: the audit chain's key (at least 32 characters), held outside the database; required
+  outside demo mode, where a random one is kept in the instance folder (audit.key, mode 0600)
+- `AUDIT_CHECKPOINT_PATH`: the file of signed audit checkpoints; default instance/audit-checkpoints.jsonl
 
 An empty variable counts as unset. No other module reads configuration from the environment; the
 launcher hands its children the environment with the settings it resolved written back.
@@ -18,11 +21,13 @@ launcher hands its children the environment with the settings it resolved writte
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.audit_checkpoints import AuditAnchor
 from engine.timers.jobs import QUEUE_NAME
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +49,8 @@ class Settings:
     port: int
     rq_queue: str
     instance_dir: Path
+    audit_key: str | None = field(default=None, repr=False)
+    audit_checkpoint_path: Path | None = None  # None: in the instance folder
 
 
 def read_settings(environ: Mapping[str, str] = os.environ, *, instance_dir: Path | None = None) -> Settings:
@@ -62,6 +69,8 @@ def read_settings(environ: Mapping[str, str] = os.environ, *, instance_dir: Path
         port=_port(value("PORT") or str(DEFAULT_PORT)),
         rq_queue=value("WF_QUEUE") or QUEUE_NAME,
         instance_dir=instance_dir or Path(value("WF_INSTANCE_DIR") or DEFAULT_INSTANCE_DIR),
+        audit_key=value("AUDIT_KEY"),
+        audit_checkpoint_path=Path(checkpoints) if (checkpoints := value("AUDIT_CHECKPOINT_PATH")) else None,
     )
 
 
@@ -69,6 +78,46 @@ def _port(text: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
         raise SettingsError(f"PORT={text!r} 不是有效端口 (is not a valid port)")
     return int(text)
+
+
+DEMO_AUDIT_KEY_FILE = "audit.key"
+CHECKPOINT_FILE = "audit-checkpoints.jsonl"
+MIN_AUDIT_KEY_LENGTH = 32
+
+
+def audit_anchor(settings: Settings) -> AuditAnchor:
+    """The audit key and checkpoint file: AUDIT_KEY, or in demo mode a random key generated once in
+    the instance folder. Neither is ever written to the database."""
+    checkpoints = settings.audit_checkpoint_path or settings.instance_dir / CHECKPOINT_FILE
+    if settings.audit_key:
+        if len(settings.audit_key) < MIN_AUDIT_KEY_LENGTH:
+            length = MIN_AUDIT_KEY_LENGTH
+            raise SettingsError(f"AUDIT_KEY 至少 {length} 个字符 (AUDIT_KEY needs at least {length} characters)")
+        return AuditAnchor(key=settings.audit_key.encode("utf-8"), checkpoint_path=checkpoints)
+    if not settings.demo:
+        raise SettingsError(
+            "非演示模式必须设置 AUDIT_KEY 环境变量（审计链密钥，勿存入数据库），例如 "
+            "AUDIT_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))') "
+            "(AUDIT_KEY must be set outside demo mode: the audit chain's key, kept outside the database)"
+        )
+    return AuditAnchor(key=_demo_audit_key(settings.instance_dir / DEMO_AUDIT_KEY_FILE), checkpoint_path=checkpoints)
+
+
+def _demo_audit_key(path: Path) -> bytes:
+    """Created once, readable by its owner only; every process of the demo reads the same key."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)  # whole or not at all; a process that got there first wins
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_bytes().strip()
 
 
 FLASK_DEFAULTS: dict[str, Any] = {
@@ -91,7 +140,8 @@ FLASK_DEFAULTS: dict[str, Any] = {
 
 def resolve_config(overrides: Mapping[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:
     """The Flask configuration of `create_app`: the defaults, the settings (read from the environment
-    unless given), then the overrides. Raises RuntimeError without a SECRET_KEY outside demo mode."""
+    unless given), then the overrides. Raises RuntimeError without a SECRET_KEY outside demo mode,
+    then SettingsError without an audit key (AUDIT_ANCHOR: from AUDIT_KEY, or the demo's own)."""
     settings = settings or read_settings()
     config = {
         **FLASK_DEFAULTS,
@@ -108,4 +158,6 @@ def resolve_config(overrides: Mapping[str, Any] | None = None, settings: Setting
         if not (config["WF_DEMO"] or config.get("TESTING")):
             raise RuntimeError("SECRET_KEY must be set outside demo mode (设置 SECRET_KEY 环境变量)")
         config["SECRET_KEY"] = "demo-only-secret-key"  # noqa: S105  (demo and tests only, refused above otherwise)
+    if config.get("AUDIT_ANCHOR") is None and not config.get("TESTING"):
+        config["AUDIT_ANCHOR"] = audit_anchor(settings)  # a test hands its own, or appends no audit events
     return config

@@ -55,8 +55,8 @@ def test_the_launchers_instance_folder_holds_the_default_database(tmp_path: Path
     assert read_settings({"DATABASE_URL": "sqlite:///x.db"}, instance_dir=tmp_path).database_url == "sqlite:///x.db"
 
 
-def test_the_flask_configuration_is_built_from_the_settings():
-    config = resolve_config(settings=read_settings({"WF_DEMO": "1", "WF_QUEUE": "q"}))
+def test_the_flask_configuration_is_built_from_the_settings(tmp_path: Path):
+    config = resolve_config(settings=read_settings({"WF_DEMO": "1", "WF_QUEUE": "q"}, instance_dir=tmp_path))
 
     assert config["WF_DEMO"] is True
     assert config["RQ_QUEUE"] == "q"
