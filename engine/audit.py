@@ -48,7 +48,7 @@ class ChainProblem(StrEnum):
     ALTERED = "altered"  # an event edited, deleted, inserted or out of place
     HEAD_MISMATCH = "head_mismatch"  # the newest events deleted, or the chain head edited
     TRUNCATED = "truncated"  # fewer events than the latest checkpoint names
-    CHECKPOINT_MISMATCH = "checkpoint_mismatch"  # the chain was rebuilt: it no longer passes through the checkpoint
+    CHECKPOINT_MISMATCH = "checkpoint_mismatch"  # the chain was rebuilt: it no longer passes through a checkpoint
     CHECKPOINT_MISSING = "checkpoint_missing"  # keyed events, but no checkpoint outside the database
     CHECKPOINT_INVALID = "checkpoint_invalid"  # a line of the checkpoint file is not signed with the audit key
 
@@ -154,14 +154,18 @@ def unkeyed_hash(fields: Mapping[str, Any]) -> str:
 
 
 def verify_chain(session: Session, batch_size: int = 1000) -> ChainVerification:
-    """Recompute every hash in order, then compare with the chain head and the latest checkpoint
-    outside the database; name the first event that is altered, missing or out of place."""
+    """Recompute every hash in order, then compare with the chain head and the checkpoints kept
+    outside the database: the chain must pass through every checkpoint and reach the latest. Name
+    the first event that is altered, missing or out of place."""
     anchor = session_anchor(session)
     head = session.get(AuditChainHead, CHAIN_HEAD_ID)
     keyed_from_seq = head.keyed_from_seq if head is not None else 1
     checkpoints = read_checkpoints(anchor)
     checkpoint = checkpoints.latest
-    expected_prev, expected_seq, count, hash_at_checkpoint = GENESIS_HASH, 1, 0, None
+    if checkpoints.keyed_from - {keyed_from_seq}:  # events declared older than the key than they are
+        first_bad = min(checkpoints.keyed_from | {keyed_from_seq})
+        return _broken(0, first_bad, ChainProblem.CHECKPOINT_MISMATCH, keyed_from_seq, checkpoint)
+    expected_prev, expected_seq, count = GENESIS_HASH, 1, 0
     events = session.scalars(select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch_size))
     try:
         for audit_event in events:
@@ -172,8 +176,10 @@ def verify_chain(session: Session, batch_size: int = 1000) -> ChainVerification:
             ):
                 first_bad = min(audit_event.seq, expected_seq)
                 return _broken(count, first_bad, ChainProblem.ALTERED, keyed_from_seq, checkpoint)
-            if checkpoint is not None and audit_event.seq == checkpoint.last_seq:
-                hash_at_checkpoint = audit_event.hash
+            if checkpoints.hashes.get(audit_event.seq, {audit_event.hash}) != {audit_event.hash}:
+                # Intact by its own hashes, yet not the chain that was checkpointed: rebuilt, e.g.
+                # cut off and grown again past its old end, or an older backup restored.
+                return _broken(count, audit_event.seq, ChainProblem.CHECKPOINT_MISMATCH, keyed_from_seq, checkpoint)
             expected_prev, expected_seq, count = audit_event.hash, expected_seq + 1, count + 1
     finally:
         events.close()  # a server-side cursor on PostgreSQL when we stop early
@@ -187,9 +193,6 @@ def verify_chain(session: Session, batch_size: int = 1000) -> ChainVerification:
             return _broken(count, None, ChainProblem.CHECKPOINT_MISSING, keyed_from_seq, checkpoint)
     elif count < checkpoint.last_seq:
         return _broken(count, count + 1, ChainProblem.TRUNCATED, keyed_from_seq, checkpoint)
-    elif hash_at_checkpoint != checkpoint.last_hash or keyed_from_seq != checkpoint.keyed_from_seq:
-        first_bad = min(checkpoint.last_seq, checkpoint.keyed_from_seq, keyed_from_seq)
-        return _broken(count, first_bad, ChainProblem.CHECKPOINT_MISMATCH, keyed_from_seq, checkpoint)
     return ChainVerification(
         ok=True,
         events=count,

@@ -2,8 +2,9 @@
 
 The audit key keys the chain's hashes and signs each checkpoint `(last_seq, last_hash,
 keyed_from_seq, written_at)`. Checkpoints are appended, one JSON line each, to a file the database
-administrator cannot rewrite; verification compares the chain with the newest one, so events
-deleted from the tail, or a chain rebuilt without the key, no longer verify.
+administrator cannot rewrite; verification checks that the chain passes through every one and
+reaches the newest, so events deleted from the tail (even once new events have been written past
+the old end), or a chain rebuilt without the key, no longer verify.
 """
 
 from __future__ import annotations
@@ -43,9 +44,11 @@ class Checkpoint:
 
 @dataclass(frozen=True)
 class CheckpointFile:
-    """What the file holds: the newest validly signed checkpoint, and the first line that is not
-    one (edited, forged with another key, or garbled)."""
+    """What the file holds: the hash each validly signed checkpoint names, by event; the newest
+    checkpoint; and the first line that is not one (edited, forged with another key, or garbled)."""
 
+    hashes: dict[int, set[str]]  # more than one hash for an event: the chain was rebuilt after it
+    keyed_from: set[int]  # the keyed_from_seq every checkpoint names: one value unless tampered with
     latest: Checkpoint | None
     first_invalid_line: int | None
 
@@ -66,18 +69,22 @@ def append_checkpoint(anchor: AuditAnchor, checkpoint: Checkpoint) -> None:
 def read_checkpoints(anchor: AuditAnchor) -> CheckpointFile:
     """The newest checkpoint is the one naming the highest event: processes that commit one after
     the other may append their checkpoints in the other order."""
+    hashes: dict[int, set[str]] = {}
+    keyed_from: set[int] = set()
     latest: Checkpoint | None = None
     try:
         lines = anchor.checkpoint_path.read_bytes().splitlines()
     except FileNotFoundError:
-        return CheckpointFile(latest=None, first_invalid_line=None)
+        lines = []
     for number, line in enumerate(lines, start=1):
         checkpoint = _verified(anchor.key, line)
         if checkpoint is None:
-            return CheckpointFile(latest=latest, first_invalid_line=number)
+            return CheckpointFile(hashes, keyed_from, latest, first_invalid_line=number)
+        hashes.setdefault(checkpoint.last_seq, set()).add(checkpoint.last_hash)
+        keyed_from.add(checkpoint.keyed_from_seq)
         if latest is None or checkpoint.last_seq >= latest.last_seq:
             latest = checkpoint
-    return CheckpointFile(latest=latest, first_invalid_line=None)
+    return CheckpointFile(hashes, keyed_from, latest, first_invalid_line=None)
 
 
 def _verified(key: bytes, line: bytes) -> Checkpoint | None:

@@ -99,6 +99,20 @@ def test_cutting_off_the_newest_events_and_moving_the_head_is_detected(session, 
     assert (result.ok, result.problem, result.first_bad_seq, result.events) == (False, ChainProblem.TRUNCATED, 7, 6)
 
 
+def test_a_cut_off_tail_stays_detected_once_new_events_pass_the_old_end(session, history, clock):
+    """New events, checkpointed as they come, must not cover up the cut: the chain no longer passes
+    through the checkpoints written before it (the same holds for an older backup restored)."""
+    session.execute(delete(AuditEvent).where(AuditEvent.seq >= 7))
+    session.execute(update(AuditChainHead).values(last_seq=6, last_hash=session.get(AuditEvent, 6).hash))
+    session.commit()
+    for reader in range(3):  # seqs 7, 8 and 9, each committed and checkpointed
+        append_event(session, clock, "person.read", actor_id=reader + 1)
+        session.commit()
+
+    result = verify_chain(session)  # 8 is the first event an earlier checkpoint named
+    assert (result.ok, result.problem, result.first_bad_seq) == (False, ChainProblem.CHECKPOINT_MISMATCH, 8)
+
+
 def test_emptying_the_log_and_resetting_the_head_is_detected(session, history):
     session.execute(delete(AuditEvent))
     session.execute(update(AuditChainHead).values(last_seq=0, last_hash=GENESIS_HASH))
@@ -120,6 +134,16 @@ def test_rehashing_with_a_guessed_key_is_detected(session, history):
     rechain(session, keyed_with(ATTACKERS_KEY), from_seq=4)
 
     assert (verify_chain(session).problem, verify_chain(session).first_bad_seq) == (ChainProblem.ALTERED, 4)
+
+
+def test_even_the_key_does_not_rewrite_what_a_checkpoint_names(session, history, audit_anchor):
+    """Whoever holds the key but cannot write the checkpoint file still cannot rewrite event 3 (its
+    commit was checkpointed) without verification naming it."""
+    session.execute(update(AuditEvent).where(AuditEvent.seq == 3).values(actor_id=999))
+    rechain(session, keyed_with(audit_anchor.key), from_seq=3)
+
+    result = verify_chain(session)
+    assert (result.ok, result.problem, result.first_bad_seq) == (False, ChainProblem.CHECKPOINT_MISMATCH, 3)
 
 
 def test_claiming_every_event_predates_the_key_is_detected(session, history):
