@@ -7,6 +7,7 @@ import json
 
 from sqlalchemy import delete, update
 
+from api.cli import wf
 from engine.audit_checkpoints import read_checkpoints
 from engine.models import AuditChainHead, AuditEvent
 from tests.helpers.api_errors import assert_error_shape
@@ -53,3 +54,16 @@ def test_before_any_checkpoint_the_download_says_so(client, login, demo, audit_a
     headers = login("auditor")
     audit_anchor.checkpoint_path.unlink()
     assert_error_shape(client.get("/api/v1/audit/checkpoints", headers=headers), 404, "not_found")
+
+
+def test_the_operator_command_verifies_and_fails_on_a_cut_off_tail(app, demo, session):
+    runner = app.test_cli_runner()
+    with app.app_context():  # as `flask --app api.app wf verify-audit` runs it
+        intact = runner.invoke(wf, ["verify-audit"])
+    assert intact.exit_code == 0 and "审计链完整" in intact.output
+    events = session.query(AuditEvent).count()
+    cut_off_newest(session, keep=events - 1)
+
+    with app.app_context():
+        broken = runner.invoke(wf, ["verify-audit"])
+    assert broken.exit_code == 1 and f"truncated，第 {events} 条" in broken.output
