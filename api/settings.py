@@ -20,6 +20,9 @@ from them (defaults, then the settings, then what the caller, a test, passes).
 - `WF_EVALUATORS`: how many sandbox evaluator processes run scripts and expressions (app, worker,
   daemon); default 2
 - `WF_EVALUATOR_MEMORY_MB`: each evaluator's address-space limit in MiB; default 512
+- `AUDIT_KEY`: the audit chain's key (at least 32 characters), held outside the database; required
+  outside demo mode, where a random one is kept in the instance folder (audit.key, mode 0600)
+- `AUDIT_CHECKPOINT_PATH`: the file of signed audit checkpoints; default instance/audit-checkpoints.jsonl
 
 An empty variable counts as unset. No other module reads configuration from the environment; the
 launcher hands its children the environment with the settings it resolved written back.
@@ -31,10 +34,11 @@ import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.audit_checkpoints import AuditAnchor
 from engine.scripting.evaluator_pool import MIB, EvaluatorLimits
 from engine.timers.jobs import QUEUE_NAME
 
@@ -70,6 +74,9 @@ class Settings:
     def evaluator_limits(self) -> EvaluatorLimits:
         return EvaluatorLimits(workers=self.evaluators, memory_bytes=self.evaluator_memory_mb * MIB)
 
+    audit_key: str | None = field(default=None, repr=False)
+    audit_checkpoint_path: Path | None = None  # None: in the instance folder
+
 
 def read_settings(environ: Mapping[str, str] = os.environ, *, instance_dir: Path | None = None) -> Settings:
     """`instance_dir` is the launcher's --instance-dir: it replaces WF_INSTANCE_DIR, and the default
@@ -94,6 +101,8 @@ def read_settings(environ: Mapping[str, str] = os.environ, *, instance_dir: Path
         evaluator_memory_mb=_whole_number(
             "WF_EVALUATOR_MEMORY_MB", value("WF_EVALUATOR_MEMORY_MB"), DEFAULT_LIMITS.memory_bytes // MIB, MIN_EVALUATOR_MEMORY_MB
         ),
+        audit_key=value("AUDIT_KEY"),
+        audit_checkpoint_path=Path(checkpoints) if (checkpoints := value("AUDIT_CHECKPOINT_PATH")) else None,
     )
 
 
@@ -141,21 +150,54 @@ def check_bind_address(settings: Settings) -> None:
 def demo_secret_key(instance_dir: Path) -> str:
     """The demo key: random, made on first use and kept in the instance folder, readable by its
     owner only (0600), so sessions survive a restart and nobody can forge one from the source."""
-    path = instance_dir / DEMO_KEY_FILE
+    return kept_random_key(instance_dir / DEMO_KEY_FILE)
+
+
+def kept_random_key(path: Path) -> str:
+    """A random key made once and kept in `path`, readable by its owner only (0600); when several
+    processes start at once, the first one's key is everyone's."""
     if path.exists():
         return path.read_text(encoding="ascii").strip()
-    instance_dir.mkdir(parents=True, exist_ok=True)
-    draft = instance_dir / f".{DEMO_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="ascii") as draft_file:
         draft_file.write(secrets.token_hex(32))
     try:
-        os.link(draft, path)  # fails if another process was first: then its key is the key
+        os.link(draft, path)  # whole or not at all: fails if another process was first
     except FileExistsError:
         pass
     finally:
         draft.unlink()
     return path.read_text(encoding="ascii").strip()
+
+
+DEMO_AUDIT_KEY_FILE = "audit.key"
+CHECKPOINT_FILE = "audit-checkpoints.jsonl"
+MIN_AUDIT_KEY_LENGTH = 32
+
+
+def audit_anchor(settings: Settings) -> AuditAnchor:
+    """The audit key and checkpoint file: AUDIT_KEY, or in demo mode a random key generated once in
+    the instance folder. Neither is ever written to the database."""
+    checkpoints = settings.audit_checkpoint_path or settings.instance_dir / CHECKPOINT_FILE
+    if settings.audit_key:
+        if len(settings.audit_key) < MIN_AUDIT_KEY_LENGTH:
+            length = MIN_AUDIT_KEY_LENGTH
+            raise SettingsError(f"AUDIT_KEY 至少 {length} 个字符 (AUDIT_KEY needs at least {length} characters)")
+        return AuditAnchor(key=settings.audit_key.encode("utf-8"), checkpoint_path=checkpoints)
+    if not settings.demo:
+        raise SettingsError(
+            "非演示模式必须设置 AUDIT_KEY 环境变量（审计链密钥，勿存入数据库），例如 "
+            "AUDIT_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))') "
+            "(AUDIT_KEY must be set outside demo mode: the audit chain's key, kept outside the database)"
+        )
+    return AuditAnchor(key=_demo_audit_key(settings.instance_dir / DEMO_AUDIT_KEY_FILE), checkpoint_path=checkpoints)
+
+
+def _demo_audit_key(path: Path) -> bytes:
+    """Created once; every process of the demo reads the same key."""
+    return kept_random_key(path).encode("ascii")
 
 
 FLASK_DEFAULTS: dict[str, Any] = {
@@ -183,7 +225,8 @@ FLASK_DEFAULTS: dict[str, Any] = {
 def resolve_config(overrides: Mapping[str, Any] | None = None, settings: Settings | None = None) -> dict[str, Any]:
     """The Flask configuration of `create_app`: the defaults, the settings (read from the environment
     unless given), then the overrides. Without a SECRET_KEY: demo mode uses its kept random key
-    (`demo_secret_key`), a test app a fresh random one, anything else raises RuntimeError."""
+    (`demo_secret_key`), a test app a fresh random one, anything else raises RuntimeError; then
+    SettingsError without an audit key (AUDIT_ANCHOR: from AUDIT_KEY, or the demo's own)."""
     settings = settings or read_settings()
     config = {
         **FLASK_DEFAULTS,
@@ -207,4 +250,6 @@ def resolve_config(overrides: Mapping[str, Any] | None = None, settings: Setting
             config["SECRET_KEY"] = demo_secret_key(Path(config["WF_INSTANCE_DIR"]))
         else:
             raise RuntimeError("SECRET_KEY must be set outside demo mode (设置 SECRET_KEY 环境变量)")
+    if config.get("AUDIT_ANCHOR") is None and not config.get("TESTING"):
+        config["AUDIT_ANCHOR"] = audit_anchor(settings)  # a test hands its own, or appends no audit events
     return config

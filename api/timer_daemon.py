@@ -11,7 +11,7 @@ import logging
 import signal
 import threading
 
-from api.settings import read_settings
+from api.settings import SettingsError, audit_anchor, read_settings
 from engine.scripting.evaluator_pool import configure_shared_pool
 from engine.timers.daemon import run_timer_delivery
 
@@ -32,7 +32,12 @@ def main() -> int:
         _log.error("定时器投递需要 REDIS_URL (the timer delivery needs REDIS_URL)")
         return 2
     configure_shared_pool(settings.evaluator_limits())
-    run_timer_delivery(settings.database_url, settings.redis_url, settings.rq_queue, settings.instance_dir, stop=stopping.is_set)
+    try:
+        audit = audit_anchor(settings)
+    except SettingsError as error:
+        _log.error("%s", error)
+        return 2
+    run_timer_delivery(settings.database_url, settings.redis_url, settings.rq_queue, settings.instance_dir, audit, stop=stopping.is_set)
     return 0
 
 

@@ -15,7 +15,8 @@ from typing import Any
 
 from rq import get_current_job
 
-from api.settings import read_settings
+from api.settings import audit_anchor, read_settings
+from engine.audit_checkpoints import AuditAnchor
 from engine.procedures.extensions import ProcessExtensions
 from engine.scripting.evaluator_pool import configure_shared_pool
 from engine.timers import jobs
@@ -55,3 +56,6 @@ class TimerWorker(jobs.TimerWorker):
 
     def job_database_url(self) -> str:
         return read_settings().database_url
+
+    def job_audit_anchor(self) -> AuditAnchor:
+        return audit_anchor(read_settings())

@@ -7,6 +7,7 @@ Usage: python bench/calendar_seeding.py [--database-url URL]  (default: a tempor
 from __future__ import annotations
 
 import argparse
+import secrets
 import sys
 import tempfile
 import time
@@ -14,6 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from engine.audit import anchor_sessions  # noqa: E402
+from engine.audit_checkpoints import AuditAnchor  # noqa: E402
 from engine.calendar import package_years, seed_from_package  # noqa: E402
 from engine.calendar.seeding import package_year  # noqa: E402
 from engine.clock import SYSTEM_CLOCK  # noqa: E402
@@ -28,7 +31,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         engine = make_engine(args.database_url or f"sqlite:///{scratch}/calendar.db")
         upgrade_to_head(engine)
-        sessions = make_session_factory(engine)
+        anchor = AuditAnchor(key=secrets.token_bytes(32), checkpoint_path=Path(scratch) / "audit-checkpoints.jsonl")
+        sessions = anchor_sessions(make_session_factory(engine), anchor)
         package_year.cache_clear()
         started = time.perf_counter()
         with sessions() as session:

@@ -16,6 +16,7 @@ counts its instructions).
 from __future__ import annotations
 
 import argparse
+import secrets
 import statistics
 import sys
 import tempfile
@@ -32,6 +33,8 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG  # noqa: E402
 from SpiffWorkflow.task import TaskState  # noqa: E402
 from sqlalchemy import bindparam, select  # noqa: E402
 
+from engine.audit import anchor_sessions  # noqa: E402
+from engine.audit_checkpoints import AuditAnchor  # noqa: E402
 from engine.db import make_engine, make_session_factory  # noqa: E402
 from engine.definitions.deployment import deploy  # noqa: E402
 from engine.instances.serialization import spec_from_json, spec_to_json, state_from_json, state_to_json  # noqa: E402
@@ -72,10 +75,12 @@ class BareRun:
 class EngineRun:
     """(b): the engine's InstanceService, each command its own transaction on a real database."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, scratch: str) -> None:
         self.db = make_engine(database_url)
         upgrade_to_head(self.db)
-        self.sessions = make_session_factory(self.db)
+        # The audit chain is keyed and checkpointed to a file, as in production.
+        anchor = AuditAnchor(key=secrets.token_bytes(32), checkpoint_path=Path(scratch) / "audit-checkpoints.jsonl")
+        self.sessions = anchor_sessions(make_session_factory(self.db), anchor)
         with self.sessions() as session:
             deploy(session, {PROCESS.name: PROCESS.read_bytes()})
             branch = Organization(name="基准测试支部", kind=OrganizationKind.BRANCH, created_at=datetime(2026, 1, 1))
@@ -125,7 +130,7 @@ def run_one_side(side: str, instances: int, database_url: str | None) -> None:
         if side == "bare":
             BareRun().run(instances)
         else:
-            engine = EngineRun(database_url or f"sqlite:///{scratch}/bench.db")
+            engine = EngineRun(database_url or f"sqlite:///{scratch}/bench.db", scratch)
             engine.run(instances)
             engine.close()
 
@@ -148,7 +153,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as scratch:
         url = options.database_url or f"sqlite:///{scratch}/bench.db"
-        bare, engine = BareRun(), EngineRun(url)
+        bare, engine = BareRun(), EngineRun(url, scratch)
         bare.run(per_round // 4 + 1), engine.run(per_round // 4 + 1)  # warm caches on both sides alike
         timings = [(bare.run(per_round), engine.run(per_round)) for _ in range(options.rounds)]
         engine.close()

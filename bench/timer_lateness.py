@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import statistics
 import subprocess
@@ -29,6 +30,8 @@ sys.path.insert(0, str(ROOT))
 import redis  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
+from engine.audit import anchor_sessions  # noqa: E402
+from engine.audit_checkpoints import AuditAnchor  # noqa: E402
 from engine.clock import SYSTEM_CLOCK  # noqa: E402
 from engine.db import make_engine, make_session_factory, normalize_url  # noqa: E402
 from engine.definitions.deployment import deploy  # noqa: E402
@@ -58,7 +61,9 @@ def main() -> None:
 def _run(options: argparse.Namespace, database_url: str, redis_url: str, scratch: Path) -> None:
     database = make_engine(database_url)
     upgrade_to_head(database)
-    sessions = make_session_factory(database)
+    audit_key = secrets.token_hex(32)  # the worker and the daemon read it from the environment
+    anchor = AuditAnchor(key=audit_key.encode(), checkpoint_path=scratch / "audit-checkpoints.jsonl")
+    sessions = anchor_sessions(make_session_factory(database), anchor)
     connection = redis.Redis.from_url(redis_url)
     connection.delete(f"wf:{QUEUE}:due")
     with sessions() as session:
@@ -75,6 +80,8 @@ def _run(options: argparse.Namespace, database_url: str, redis_url: str, scratch
         "REDIS_URL": redis_url,
         "WF_QUEUE": QUEUE,
         "WF_INSTANCE_DIR": str(scratch),
+        "AUDIT_KEY": audit_key,
+        "AUDIT_CHECKPOINT_PATH": str(anchor.checkpoint_path),
     }
     children = [_spawn([sys.executable, "-m", "api.timer_daemon"], env)]
     children += [

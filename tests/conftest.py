@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 import redis
@@ -16,6 +17,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 import engine.models  # noqa: F401
+from engine.audit import anchor_sessions
+from engine.audit_checkpoints import AuditAnchor
 from engine.clock import FrozenClock
 from engine.db import Base, make_engine, make_session_factory
 from engine.schema import upgrade_to_head
@@ -37,10 +40,19 @@ def db_engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+TEST_AUDIT_KEY = "test-audit-key-held-outside-the-database"
+
+
 @pytest.fixture
-def session_factory(db_engine: Engine):  # type: ignore[no-untyped-def]
+def audit_anchor(tmp_path: Path) -> AuditAnchor:
+    """The audit key and a checkpoint file of each test's own: the tables are emptied per test."""
+    return AuditAnchor(key=TEST_AUDIT_KEY.encode(), checkpoint_path=tmp_path / "audit" / "checkpoints.jsonl")
+
+
+@pytest.fixture
+def session_factory(db_engine: Engine, audit_anchor: AuditAnchor):  # type: ignore[no-untyped-def]
     _empty_tables(db_engine)
-    return make_session_factory(db_engine)
+    return anchor_sessions(make_session_factory(db_engine), audit_anchor)
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 and its audit trail, each event checked against its hash and its predecessor's so an altered row
 shows where it is; for a participant, its summary with their own tasks and answers only;
 cancelling, suspending and resuming it for those who manage it; and, for auditors, the
-verification of the whole chain."""
+verification of the whole chain against the checkpoints kept outside the database, and the download
+of the checkpoint file."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from wtforms import HiddenField, TextAreaField
 from wtforms.validators import Length, Optional
 
+from api.http.audit_checkpoints import checkpoint_download
 from api.http.database import db_session
 from api.http.errors import ApiError
 from api.http.services import instance_service
@@ -155,6 +157,14 @@ def audit(actor: Actor) -> ResponseReturnValue:
         first_bad=first_bad,
         trace=_trace(recent, set(), {}),
     )
+
+
+@blueprint.get("/audit/checkpoints")
+@signed_in_page
+def audit_checkpoints(actor: Actor) -> ResponseReturnValue:
+    if not may_read_audit(actor):
+        raise ApiError(403, "只有纪检委员和管理员可以下载审计检查点 (only auditors and administrators download the audit checkpoints)")
+    return checkpoint_download()
 
 
 def _trace(events: Sequence[AuditEvent], altered: set[int], task_names: dict[str, str]) -> list[TraceLine]:

@@ -9,6 +9,7 @@ from api.cli.accounts import set_password_command
 from api.cli.calendar import calendar as calendar_commands
 from api.http.database import session_factory
 from api.http.services import package_folders, process_extensions
+from engine.audit import verify_chain
 from engine.db import make_engine
 from engine.definitions.deployment import deploy_package_folders
 from engine.party.demo_organization import DEMO_PASSWORD, DEMO_PEOPLE, database_is_empty, seed_demo
@@ -52,6 +53,20 @@ def seed_demo_command() -> None:
         click.echo(f"发展党员演示案例 (demo development cases): {len(cases)}")
     else:
         click.echo("未部署 member_development，跳过发展党员演示案例；先运行 wf deploy-processes (deploy processes first)")
+
+
+@wf.command("verify-audit")
+def verify_audit() -> None:
+    """Recompute the audit chain and compare it with the checkpoints outside the database; exit 1 if broken."""
+    with session_factory()() as session:
+        result = verify_chain(session)
+    if result.unanchored_events:
+        click.echo(f"前 {result.unanchored_events} 条写于启用审计密钥之前，未锚定 (written before the audit key: not anchored)")
+    if not result.ok:
+        raise click.ClickException(
+            f"审计链校验失败 (audit chain broken): {result.problem}，第 {result.first_bad_seq} 条 (event {result.first_bad_seq})"
+        )
+    click.echo(f"审计链完整：{result.events} 条 (audit chain intact: {result.events} events)")
 
 
 def init_cli(app: Flask) -> None:

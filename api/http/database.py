@@ -1,10 +1,12 @@
-"""The database handle hangs off the app; each request gets its own session, closed at teardown."""
+"""The database handle hangs off the app; each request gets its own session, closed at teardown.
+Its sessions carry the audit key (AUDIT_ANCHOR) that chains and checkpoints the audit events."""
 
 from __future__ import annotations
 
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.audit import anchor_sessions
 from engine.db import make_engine, make_session_factory
 
 _EXTENSION = "wf_database"
@@ -12,7 +14,9 @@ _EXTENSION = "wf_database"
 
 def init_database(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"], pool_pre_ping=True)
-    app.extensions[_EXTENSION] = make_session_factory(engine)
+    sessions = make_session_factory(engine)
+    anchor = app.config.get("AUDIT_ANCHOR")
+    app.extensions[_EXTENSION] = anchor_sessions(sessions, anchor) if anchor else sessions  # without: appends refused
     app.teardown_appcontext(_close_session)
 
 

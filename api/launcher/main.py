@@ -106,6 +106,8 @@ def _settings(arguments: argparse.Namespace) -> Settings:
         raise LauncherError(str(error)) from error
     try:
         resolve_config(settings=settings)  # what create_app will check in the web server
+    except SettingsError as error:  # e.g. no AUDIT_KEY outside demo mode
+        raise LauncherError(str(error)) from error
     except RuntimeError as error:
         raise LauncherError(
             "非演示模式必须设置 SECRET_KEY 环境变量，例如 SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')；"

@@ -9,7 +9,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from api.launcher import LauncherError, say
-from api.settings import Settings
+from api.settings import Settings, audit_anchor
+from engine.audit import anchor_sessions
 from engine.calendar import seed_from_package
 from engine.clock import SYSTEM_CLOCK
 from engine.db import make_engine, make_session_factory, normalize_url
@@ -28,7 +29,7 @@ def prepare_database(settings: Settings) -> None:
     try:
         upgrade_to_head(engine)
         say("数据库已是最新结构 (database schema is up to date)")
-        sessions = make_session_factory(engine)
+        sessions = anchor_sessions(make_session_factory(engine), audit_anchor(settings))
         with sessions() as session:
             report = seed_from_package(session, SYSTEM_CLOCK)
             session.commit()

@@ -1,14 +1,17 @@
-"""The audit log for auditors: the events (e.g. who read whose record) and the chain check that
-names the first event edited or deleted."""
+"""The audit log for auditors: the events (e.g. who read whose record), the chain check that
+names the first event edited or deleted and compares the chain with the latest checkpoint kept
+outside the database, and the download of the checkpoint file."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import select
 
+from api.http.audit_checkpoints import checkpoint_download
 from api.http.bearer_auth import authenticate_request, current_actor
 from api.http.database import db_session
 from api.http.errors import ApiError
@@ -44,7 +47,21 @@ def list_events(query: dict[str, Any]) -> list[AuditEvent]:
 @blueprint.response(200, VerifyResponse)
 @blueprint.doc(security=[{"bearerAuth": []}])
 def verify() -> ChainVerification:
-    """重新计算审计哈希链，指出第一条被篡改的记录 (recompute the audit chain; name the first broken event)"""
+    """重新计算审计哈希链并与库外最新检查点比对，指出第一条被篡改的记录及问题类型
+    (recompute the audit chain, compare it with the latest checkpoint kept outside the database;
+    name the first broken event and the problem: altered, head_mismatch, truncated,
+    checkpoint_mismatch, checkpoint_missing, checkpoint_invalid)"""
     if not may_read_audit(current_actor()):
         raise ApiError(403, "只有审计人员可以核验审计链 (only auditors may verify the audit chain)")
     return verify_chain(db_session())
+
+
+@blueprint.get("/checkpoints")
+@blueprint.response(200, content_type="application/x-ndjson")
+@blueprint.doc(security=[{"bearerAuth": []}])
+def download_checkpoints() -> Response:
+    """下载审计检查点文件：每行一个以审计密钥签名的 (last_seq, last_hash, keyed_from_seq, written_at)
+    (download the signed audit checkpoints, one JSON line each, for auditors to keep)"""
+    if not may_read_audit(current_actor()):
+        raise ApiError(403, "只有审计人员可以下载审计检查点 (only auditors may download the audit checkpoints)")
+    return checkpoint_download()

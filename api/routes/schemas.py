@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
@@ -200,10 +201,23 @@ class TaskCommandRequest(StrictSchema):
     expected_version = Identifier(load_default=None)
 
 
+class CheckpointSchema(Schema):
+    last_seq = fields.Integer()
+    last_hash = fields.String()
+    keyed_from_seq = fields.Integer()
+    # Stored as naive UTC; shown with its offset.
+    written_at = fields.Function(
+        lambda checkpoint: checkpoint.written_at.replace(tzinfo=UTC).isoformat(), metadata={"type": "string", "format": "date-time"}
+    )
+
+
 class VerifyResponse(Schema):
     ok = fields.Boolean()
     events = fields.Integer()
     first_bad_seq = fields.Integer(allow_none=True)
+    problem = fields.String(allow_none=True)  # a ChainProblem value; null when ok
+    unanchored_events = fields.Integer()  # written before the audit key: intact since, unprovable before
+    checkpoint = fields.Nested(CheckpointSchema, allow_none=True)  # the latest one compared with
 
 
 class DisclosureSchema(Schema):

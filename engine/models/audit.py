@@ -36,3 +36,5 @@ class AuditChainHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_seq: Mapped[int]
     last_hash: Mapped[str] = mapped_column(String(64))
+    # The first event hashed with the audit key; those before it were written before the key existed.
+    keyed_from_seq: Mapped[int] = mapped_column(server_default="1")

@@ -12,18 +12,22 @@ from pathlib import Path
 
 import redis
 
+from engine.audit import anchor_sessions
+from engine.audit_checkpoints import AuditAnchor
 from engine.db import make_engine, make_session_factory
 from engine.timers.delivery import RECONCILE_S, TimerDelivery, sole_deliverer
 
 _log = logging.getLogger("engine.timers.daemon")
 
 
-def run_timer_delivery(database_url: str, redis_url: str, queue: str, lock_dir: Path, *, stop: Callable[[], bool]) -> None:
+def run_timer_delivery(
+    database_url: str, redis_url: str, queue: str, lock_dir: Path, audit: AuditAnchor, *, stop: Callable[[], bool]
+) -> None:
     """Deliver the timers of `queue` until `stop()` turns true, once this process holds the lock
-    (a PostgreSQL advisory lock; a file in `lock_dir` on SQLite)."""
+    (a PostgreSQL advisory lock; a file in `lock_dir` on SQLite); `audit` keys the audit events."""
     database = make_engine(database_url, pool_pre_ping=True)
     connection = redis.Redis.from_url(redis_url)
-    delivery = TimerDelivery(make_session_factory(database), connection, queue)
+    delivery = TimerDelivery(anchor_sessions(make_session_factory(database), audit), connection, queue)
     try:
         while not stop():
             with sole_deliverer(database, lock_dir) as held:

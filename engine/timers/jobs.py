@@ -21,6 +21,8 @@ from rq.job import Job
 from rq.worker import SimpleWorker
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.audit import anchor_sessions
+from engine.audit_checkpoints import AuditAnchor
 from engine.db import make_engine, make_session_factory
 from engine.errors import Conflict
 from engine.instances.service import InstanceService
@@ -61,10 +63,15 @@ class TimerWorker(SimpleWorker):
         """The database the jobs work in: named by the subclass the composition root starts."""
         raise NotImplementedError("a TimerWorker subclass names the jobs' database (see api.worker)")
 
+    def job_audit_anchor(self) -> AuditAnchor:
+        """The audit key and checkpoint file of the jobs' audit events: named by the subclass too."""
+        raise NotImplementedError("a TimerWorker subclass names the audit key (see api.worker)")
+
     def job_context(self) -> JobContext:
         if self._context is None:
             database = make_engine(self.job_database_url(), pool_pre_ping=True)
-            self._context = JobContext(make_session_factory(database), self.connection, self.process_extensions)
+            sessions = anchor_sessions(make_session_factory(database), self.job_audit_anchor())
+            self._context = JobContext(sessions, self.connection, self.process_extensions)
         return self._context
 
     def perform_job(self, job: Job, queue: Queue, execution: Execution) -> bool:

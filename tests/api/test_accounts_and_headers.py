@@ -38,10 +38,9 @@ def test_signing_out_revokes_the_token(client, login):
     assert_error_shape(client.get("/api/v1/tasks", headers=headers), 401, "unauthorized")
 
 
-def test_demo_accounts_are_refused_outside_demo_mode(database_url, demo, clock):
-    app = create_app(
-        {"TESTING": True, "DATABASE_URL": database_url, "REDIS_URL": None, "CLOCK": clock, "WF_DEMO": False, "SECRET_KEY": "k" * 32}
-    )
+def test_demo_accounts_are_refused_outside_demo_mode(database_url, demo, clock, audit_anchor):
+    config = {"TESTING": True, "DATABASE_URL": database_url, "REDIS_URL": None, "CLOCK": clock, "WF_DEMO": False}
+    app = create_app({**config, "SECRET_KEY": "k" * 32, "AUDIT_ANCHOR": audit_anchor})
     try:
         assert_error_shape(sign_in(app.test_client()), 401, "invalid_credentials")
     finally:

@@ -70,6 +70,7 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "override calendar": (200, 403, 403, 403, 403, 403, 403, 403, 403, 403),
     "read member1 record": (200, 200, 200, 200, 404, 200, 404, 200, 404, 404),
     "read audit events": (200, 403, 200, 403, 403, 403, 403, 403, 403, 403),
+    "download audit checkpoints": (200, 403, 200, 403, 403, 403, 403, 403, 403, 403),
 }
 
 
@@ -90,8 +91,9 @@ class World:
         self.member1_id = session.query(Person).filter_by(username="member1").one().id
 
     def request(self, action: str, username: str) -> int:
-        call = ACTIONS[action]
-        return call(self, self.login(username)).status_code
+        response = ACTIONS[action](self, self.login(username))
+        response.close()  # a downloaded file streams until closed
+        return response.status_code
 
 
 def _deploy(world: World, headers: dict[str, str]) -> Any:
@@ -142,6 +144,7 @@ ACTIONS: dict[str, Callable[[World, dict[str, str]], Any]] = {
     "read disclosures": lambda w, h: w.client.get("/api/v1/disclosures", headers=h),
     "read member1 record": lambda w, h: w.client.get(f"/api/v1/people/{w.member1_id}", headers=h),
     "read audit events": lambda w, h: w.client.get("/api/v1/audit/events", headers=h),
+    "download audit checkpoints": lambda w, h: w.client.get("/api/v1/audit/checkpoints", headers=h),
     "override calendar": lambda w, h: w.client.put(
         "/api/v1/calendar/2026-05-06", headers=h, json={"is_workday": False, "reason": "单位调整"}
     ),

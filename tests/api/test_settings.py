@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 import pytest
 
-from api.settings import DEFAULT_INSTANCE_DIR, SettingsError, read_settings, resolve_config
+from api.settings import DEFAULT_INSTANCE_DIR, SettingsError, audit_anchor, read_settings, resolve_config
 from engine.scripting.evaluator_pool import MIB, EvaluatorLimits
 from engine.timers.jobs import QUEUE_NAME
 
@@ -97,3 +98,25 @@ def test_the_sandbox_evaluators_are_set_by_count_and_memory():
 def test_evaluator_settings_that_cannot_work_are_refused(name: str, value: str):
     with pytest.raises(SettingsError, match=name):
         read_settings({name: value})
+
+
+def test_the_audit_key_is_required_outside_demo_mode(tmp_path: Path):
+    with pytest.raises(SettingsError, match=r"非演示模式必须设置 AUDIT_KEY.*AUDIT_KEY must be set outside demo mode"):
+        audit_anchor(read_settings({}, instance_dir=tmp_path))
+    with pytest.raises(SettingsError, match="至少 32"):
+        audit_anchor(read_settings({"AUDIT_KEY": "short"}, instance_dir=tmp_path))
+    key = "k" * 40
+    settings = read_settings({"AUDIT_KEY": key, "AUDIT_CHECKPOINT_PATH": str(tmp_path / "cp.jsonl")}, instance_dir=tmp_path)
+    anchor = audit_anchor(settings)
+    assert (anchor.key, anchor.checkpoint_path) == (key.encode(), tmp_path / "cp.jsonl")
+    assert key not in repr(settings) and key not in repr(anchor)
+
+
+def test_demo_mode_keeps_one_random_audit_key_readable_by_its_owner_only(tmp_path: Path):
+    first = audit_anchor(read_settings({"WF_DEMO": "1"}, instance_dir=tmp_path))
+    again = audit_anchor(read_settings({"WF_DEMO": "1"}, instance_dir=tmp_path))
+
+    assert first.key == again.key and len(first.key) == 64
+    assert stat.S_IMODE((tmp_path / "audit.key").stat().st_mode) == 0o600
+    assert first.checkpoint_path == tmp_path / "audit-checkpoints.jsonl"
+    assert [path.name for path in tmp_path.iterdir()] == ["audit.key"]  # no draft left behind

@@ -20,6 +20,7 @@ import pytest
 import redis
 from rq import Worker
 
+from engine.audit_checkpoints import AuditAnchor
 from engine.db import normalize_url
 from engine.timers.delivery import TimerDelivery
 from tests.helpers.waiting import kill_group
@@ -33,11 +34,16 @@ def queue_name() -> str:
 
 
 @pytest.fixture
-def start_worker(database_url: str, redis_url: str, queue_name: str) -> Iterator[Callable[[], subprocess.Popen]]:
+def start_worker(database_url: str, redis_url: str, queue_name: str, audit_anchor: AuditAnchor) -> Iterator[Callable[[], subprocess.Popen]]:
     workers: list[subprocess.Popen] = []
 
     def start() -> subprocess.Popen:
-        env = {**os.environ, "DATABASE_URL": normalize_url(database_url)}  # its jobs use the worker's --url
+        env = {
+            **os.environ,
+            "DATABASE_URL": normalize_url(database_url),  # its jobs use the worker's --url
+            "AUDIT_KEY": audit_anchor.key.decode(),  # the test's key and checkpoints, as the settings read them
+            "AUDIT_CHECKPOINT_PATH": str(audit_anchor.checkpoint_path),
+        }
         worker = subprocess.Popen(
             [
                 sys.executable,

@@ -50,14 +50,15 @@ def test_editing_a_row_is_detected_at_that_row(session, history):
     assert (result.ok, result.first_bad_seq) == (False, 4)
 
 
-def test_rehashing_an_edited_row_still_breaks_the_next_link(session, history):
+def test_rehashing_an_edited_row_still_breaks_the_next_link(session, history, audit_anchor):
     from engine.audit import event_hash
 
-    event = session.get(AuditEvent, 3)
+    # Event 2: no checkpoint names it (event 3's commit wrote one), so the next link is what breaks.
+    event = session.get(AuditEvent, 2)
     event.actor_id = 999
-    event.hash = event_hash(event)
+    event.hash = event_hash(event, audit_anchor.key)  # even with the key, the next event names the old hash
     session.commit()
-    assert verify_chain(session).first_bad_seq == 4
+    assert verify_chain(session).first_bad_seq == 3
 
 
 def test_deleting_a_middle_row_is_detected(session, history):

@@ -11,13 +11,15 @@ from flask.testing import FlaskClient
 
 from api.app import create_app
 from api.http.database import dispose_database
+from engine.audit_checkpoints import AuditAnchor
 from engine.clock import FrozenClock
 from engine.party.demo_organization import DemoOrganization, seed_demo
 
 
 @pytest.fixture
-def app(database_url: str, session_factory, clock: FrozenClock) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
-    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "REDIS_URL": None, "CLOCK": clock, "WF_DEMO": True})
+def app(database_url: str, session_factory, clock: FrozenClock, audit_anchor: AuditAnchor) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+    config = {"TESTING": True, "DATABASE_URL": database_url, "REDIS_URL": None, "CLOCK": clock, "WF_DEMO": True}
+    app = create_app({**config, "AUDIT_ANCHOR": audit_anchor})
     yield app
     dispose_database(app)
 

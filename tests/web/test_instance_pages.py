@@ -56,6 +56,29 @@ def test_the_audit_page_verifies_the_whole_chain_and_points_at_the_break(client,
     assert f'href="/instances/{plan_task.instance_id}"' in page
 
 
+def test_the_audit_page_says_when_the_newest_events_were_cut_off(client, login, session, plan_task):
+    completed = completed_plan(client, login, session, plan_task)
+    session.rollback()
+    with session.begin():  # the tail deleted and the chain head moved back, as a database administrator could
+        session.execute(text("DELETE FROM audit_events WHERE seq >= :seq"), {"seq": completed.seq})
+        last = session.get(AuditEvent, completed.seq - 1)
+        session.execute(text("UPDATE audit_chain_head SET last_seq = :seq, last_hash = :hash"), {"seq": last.seq, "hash": last.hash})
+    sign_in(client, "auditor")
+    page = client.get("/audit?verify=1").get_data(as_text=True)
+    assert "已被截断" in page and f"第 {completed.seq} 条起被删除" in page
+    assert "北京时间 2026-03-02 17:00" in page  # the checkpoint's moment (09:00 UTC on the test clock)
+
+
+def test_auditors_download_the_checkpoints_from_the_audit_page(client, login, session, plan_task, audit_anchor):
+    sign_in(client, "auditor")
+    assert 'href="/audit/checkpoints"' in client.get("/audit").get_data(as_text=True)
+    response = client.get("/audit/checkpoints")
+    assert response.status_code == 200 and response.data == audit_anchor.checkpoint_path.read_bytes()
+    response.close()
+    sign_in(client, "secretary")
+    assert client.get("/audit/checkpoints", headers={"Accept": "text/html"}).status_code == 403
+
+
 def test_only_auditors_and_administrators_open_the_audit_page(client, plan_task):
     sign_in(client, "secretary")
     response = client.get("/audit", headers={"Accept": "text/html"})
