@@ -34,7 +34,7 @@ import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -251,5 +251,7 @@ def resolve_config(overrides: Mapping[str, Any] | None = None, settings: Setting
         else:
             raise RuntimeError("SECRET_KEY must be set outside demo mode (设置 SECRET_KEY 环境变量)")
     if config.get("AUDIT_ANCHOR") is None and not config.get("TESTING"):
-        config["AUDIT_ANCHOR"] = audit_anchor(settings)  # a test hands its own, or appends no audit events
+        # As the caller's overrides leave demo mode and the instance folder; a test hands its own anchor.
+        effective = replace(settings, demo=bool(config["WF_DEMO"]), instance_dir=Path(config["WF_INSTANCE_DIR"]))
+        config["AUDIT_ANCHOR"] = audit_anchor(effective)
     return config

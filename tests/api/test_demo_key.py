@@ -66,7 +66,7 @@ def test_the_demo_key_is_random_private_and_kept_across_restarts(database_url, s
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert keys[0] == keys[1] == key_file.read_text()
     assert len(keys[0]) == 64 and keys[0] != OLD_CONSTANT_KEY
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo_secret_key"]  # no draft left behind
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["audit.key", "demo_secret_key"]  # no draft left behind
 
 
 def test_each_instance_folder_gets_its_own_demo_key(tmp_path):

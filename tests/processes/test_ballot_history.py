@@ -31,6 +31,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
 from api.http.database import dispose_database, session_factory
+from engine.audit import anchor_sessions
+from engine.audit_checkpoints import AuditAnchor
 from engine.clock import FrozenClock
 from engine.db import make_engine, make_session_factory
 from engine.models import AuditEvent, BallotReceipt, MembershipStatus, PartyStanding, Person, Role, SealedBallot
@@ -65,19 +67,21 @@ class Ballots:
 
 
 @pytest.fixture
-def ballots(tmp_path: Path) -> Iterator[Ballots]:
+def ballots(tmp_path: Path, audit_anchor: AuditAnchor) -> Iterator[Ballots]:
     """An app on a SQLite file of its own whose WAL is never checkpointed behind the test's back."""
     database = tmp_path / "ballots.db"
     url = f"sqlite:///{database}"
     engine = make_engine(url)
     _keep_the_wal(engine)
     upgrade_to_head(engine)
-    sessions = make_session_factory(engine)
+    sessions = anchor_sessions(make_session_factory(engine), audit_anchor)
     clock = FrozenClock(datetime(2026, 3, 2, 9, 0, 0))
     with sessions() as session:
         demo = seed_demo(session, clock)
         session.commit()
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "REDIS_URL": None, "CLOCK": clock, "WF_DEMO": True})
+    app = create_app(
+        {"TESTING": True, "DATABASE_URL": url, "REDIS_URL": None, "CLOCK": clock, "WF_DEMO": True, "AUDIT_ANCHOR": audit_anchor}
+    )
     _keep_the_wal(session_factory(app).kw["bind"])
     player = ScenarioPlayer(app.test_client(), sessions, clock, demo, SUITE)
     player.deploy()
