@@ -6,18 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, g
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from api.http.bearer_auth import authenticate_if_present
 from api.http.database import db_session
 from api.http.errors import ApiError
+from api.http.request_body import ApiBlueprint
 from api.routes.schemas import DisclosureSchema, OpinionRequest, OpinionSchema
 from engine.errors import NotFound
 from engine.models import Disclosure, DisclosureOpinion, DisclosureScope
 from processes.disclosure_review.disclosures import leave_opinion, readable_disclosures
 
-blueprint = Blueprint("disclosures", __name__, url_prefix="/api/v1/disclosures", description="已公开事项 (published disclosures)")
+blueprint = ApiBlueprint("disclosures", __name__, url_prefix="/api/v1/disclosures", description="已公开事项 (published disclosures)")
 blueprint.before_request(authenticate_if_present)
 
 
