@@ -15,6 +15,7 @@ from engine.errors import NotFound
 from engine.models import Disclosure, DisclosureScope, DisclosureStatus, Organization
 from processes.disclosure_review.disclosures import leave_opinion, readable_disclosures
 from web.browser_session import signed_in
+from web.text_checks import no_bidi_controls
 
 blueprint = Blueprint("disclosure_pages", __name__, template_folder="templates")
 
@@ -32,9 +33,11 @@ STATUS_TITLES = {
 
 
 class OpinionForm(FlaskForm):
-    content = TextAreaField("意见内容 (your opinion)", validators=[DataRequired("请填写意见内容 (required)"), Length(max=5000)])
+    content = TextAreaField(
+        "意见内容 (your opinion)", validators=[DataRequired("请填写意见内容 (required)"), Length(max=5000), no_bidi_controls]
+    )
     is_objection = BooleanField("这是异议 (this is an objection)")
-    author_name = StringField("姓名（可不填）(your name, optional)", validators=[Optional(), Length(max=100)])
+    author_name = StringField("姓名（可不填）(your name, optional)", validators=[Optional(), Length(max=100), no_bidi_controls])
 
 
 @blueprint.get("/disclosures")
