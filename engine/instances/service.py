@@ -36,6 +36,7 @@ from engine.instances.inbox_projection import CandidateResolver, cancel_rows, pr
 from engine.instances.row_writes import insert_row
 from engine.instances.serialization import SERIALIZER_VERSION
 from engine.instances.start_limits import earlier_instance, start_period
+from engine.instances.storable_data import take_out_unstorable_data
 from engine.instances.submissions import store_submission
 from engine.models import (
     Incident,
@@ -411,7 +412,10 @@ class InstanceService(CommandBase):
             incident = advance(workflow, self.step_budget, self.time_budget)
         finally:
             self._service_context = None
-        self._record_outcome(instance, workflow, incident, actor_id)
+        unstorable = take_out_unstorable_data(workflow)
+        self._record_outcome(instance, workflow, incident or unstorable, actor_id)
+        if incident is not None and unstorable is not None:
+            self._raise_incident(instance, unstorable, actor_id)
         self._save_state(instance, workflow)
 
     def _record_outcome(
