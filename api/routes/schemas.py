@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from engine.text_safety import bidi_control_problem
+from processes.disclosure_review.opinion_safeguards import shown_author
 
 # Ids and versions fit a 32-bit integer column everywhere (SQLite and PostgreSQL alike).
 MAX_ID = 2**31 - 1
@@ -223,7 +224,10 @@ class OpinionSchema(Schema):
     id = fields.Integer()
     disclosure_id = fields.Integer()
     author_id = fields.Integer(allow_none=True)
-    author_name = fields.String(allow_none=True)
+    author_name = fields.Function(
+        shown_author, metadata={"description": "the account's name, or the name a member of the public typed, marked unverified"}
+    )
+    author_verified = fields.Function(lambda opinion: opinion.author_id is not None)
     content = fields.String()
     is_objection = fields.Boolean()
     created_at = fields.DateTime()
