@@ -26,6 +26,7 @@ MAX_DATA_DEPTH = 64
 # str() refuses integers of more than 4300 digits (sys.int_info.default_max_str_digits).
 MAX_INTEGER_BITS = 14_000
 _KEY_TYPES = (str, int, float, bool, type(None))
+_PLAIN = frozenset({str, bool, type(None)})  # always storable: no need to walk them
 
 
 def take_out_unstorable_data(workflow: BpmnWorkflow) -> IncidentReport | None:
@@ -35,6 +36,8 @@ def take_out_unstorable_data(workflow: BpmnWorkflow) -> IncidentReport | None:
     for element_id, data in _data_of(workflow):
         for name in list(data):
             value = data[name]
+            if type(value) in _PLAIN:
+                continue
             if id(value) not in reasons:
                 reasons[id(value)] = unstorable_reason(value)
             reason = reasons[id(value)]
