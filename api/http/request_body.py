@@ -94,6 +94,8 @@ class StrictJsonProvider(DefaultJSONProvider):
     """Flask hands every request the app's JSON provider; its `loads` is the strict parser."""
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        if kwargs:  # a caller with its own decoding options (none reads a request body so)
+            return super().loads(s, **kwargs)
         return parse_json_body(s)
 
 
