@@ -22,6 +22,7 @@ from api.http.bearer_auth import BEARER_SCHEME
 from api.http.database import init_database
 from api.http.errors import register_error_handlers
 from api.http.id_converter import IdConverter, id_schema
+from api.http.request_body import install_request_body_parser
 from api.http.request_guards import install_request_guards
 from api.http.security_headers import install_security_headers
 from api.routes import (
@@ -51,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask("api")  # the package's name: its logger and root folder, as before app.py existed
     app.url_map.converters["id"] = IdConverter
     app.config.update(resolve_config(config))
+    install_request_body_parser(app)  # replaces app.json: before setting its options
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["wf_clock"] = app.config.get("CLOCK") or SYSTEM_CLOCK
     app.extensions["wf_spec_cache"] = SpecCache()

@@ -11,10 +11,13 @@ from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from api.http.database import db_session
+from api.http.rate_limiting import refuse_when_too_frequent
 from engine.errors import NotFound
 from engine.models import Disclosure, DisclosureScope, DisclosureStatus, Organization
 from processes.disclosure_review.disclosures import leave_opinion, readable_disclosures
+from processes.disclosure_review.opinion_safeguards import opinion_limits
 from web.browser_session import signed_in
+from web.text_checks import no_bidi_controls
 
 blueprint = Blueprint("disclosure_pages", __name__, template_folder="templates")
 
@@ -32,9 +35,11 @@ STATUS_TITLES = {
 
 
 class OpinionForm(FlaskForm):
-    content = TextAreaField("意见内容 (your opinion)", validators=[DataRequired("请填写意见内容 (required)"), Length(max=5000)])
+    content = TextAreaField(
+        "意见内容 (your opinion)", validators=[DataRequired("请填写意见内容 (required)"), Length(max=5000), no_bidi_controls]
+    )
     is_objection = BooleanField("这是异议 (this is an objection)")
-    author_name = StringField("姓名（可不填）(your name, optional)", validators=[Optional(), Length(max=100)])
+    author_name = StringField("姓名（可不填）(your name, optional)", validators=[Optional(), Length(max=100), no_bidi_controls])
 
 
 @blueprint.get("/disclosures")
@@ -64,6 +69,7 @@ def disclosure(disclosure_id: int) -> ResponseReturnValue:
     may_answer = found.status == DisclosureStatus.PUBLISHED and (reader is not None or found.scope == DisclosureScope.SOCIETY)
     form = OpinionForm()
     if may_answer and form.validate_on_submit():
+        refuse_when_too_frequent(opinion_limits(found.id), reader.id if reader else None)
         leave_opinion(
             session,
             current_app.extensions["wf_clock"],

@@ -21,6 +21,7 @@ from engine.models import Organization, TaskStatus, UserTask
 from engine.people.permissions import Actor, may_act_on_task
 from engine.people.start_rights import startable_places
 from web.browser_session import signed_in_page
+from web.text_checks import no_bidi_controls
 
 blueprint = Blueprint("start_pages", __name__, template_folder="templates")
 
@@ -28,7 +29,7 @@ blueprint = Blueprint("start_pages", __name__, template_folder="templates")
 class StartForm(FlaskForm):
     process_key = SelectField("流程 (process)", validators=[DataRequired()])
     organization_id = SelectField("组织 (organisation)", coerce=int, validators=[DataRequired()])
-    business_key = StringField("业务标识（可不填）(business key, optional)", validators=[Optional(), Length(max=200)])
+    business_key = StringField("业务标识（可不填）(business key, optional)", validators=[Optional(), Length(max=200), no_bidi_controls])
 
 
 @blueprint.route("/start", methods=["GET", "POST"])

@@ -18,6 +18,7 @@ from forms.messages import (
     length,
 )
 
+_CHINESE_FIRST = re.compile(r"[\u4e00-\u9fff]")
 UNKNOWN_FIELD = bilingual("不允许的字段", "unknown field")
 _EXACT = {
     "Missing data for required field.": REQUIRED,
@@ -75,6 +76,8 @@ def translate(errors: Any) -> Any:
 
 
 def _translate_message(message: str) -> str:
+    if _CHINESE_FIRST.match(message):  # our own validators' messages are bilingual already
+        return message
     if message in _EXACT:
         return _EXACT[message]
     for pattern, render in _PATTERNS:

@@ -11,19 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.http.bearer_auth import authenticate_request, current_actor
 from api.http.database import db_session
 from api.http.errors import ApiError
+from api.http.request_body import ApiBlueprint
 from api.http.services import sealer
 from api.routes.schemas import StrictSchema
 from engine.errors import NotFound
 from processes.democratic_appraisal.ballot import cast_ballot, view_ballot, visible_ballot
 from processes.democratic_appraisal.results import AppraisalGrade, appraisal_of, grades_seen_by
 
-blueprint = Blueprint("appraisals", __name__, url_prefix="/api/v1/appraisals", description="民主评议党员 (democratic appraisal)")
+blueprint = ApiBlueprint("appraisals", __name__, url_prefix="/api/v1/appraisals", description="民主评议党员 (democratic appraisal)")
 blueprint.before_request(authenticate_request)
 SECURED: dict[str, Any] = {"security": [{"bearerAuth": []}]}
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 from sqlalchemy import select
 
@@ -15,12 +14,13 @@ from api.http.audit_checkpoints import checkpoint_download
 from api.http.bearer_auth import authenticate_request, current_actor
 from api.http.database import db_session
 from api.http.errors import ApiError
+from api.http.request_body import ApiBlueprint
 from api.routes.schemas import AuditEventSchema, StrictSchema, VerifyResponse
 from engine.audit import ChainVerification, verify_chain
 from engine.models import AuditEvent
 from engine.people.permissions import may_read_audit
 
-blueprint = Blueprint("audit", __name__, url_prefix="/api/v1/audit", description="审计 (audit)")
+blueprint = ApiBlueprint("audit", __name__, url_prefix="/api/v1/audit", description="审计 (audit)")
 blueprint.before_request(authenticate_request)
 
 

@@ -6,15 +6,15 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app, request
-from flask_smorest import Blueprint
 
 from api.http.bearer_auth import authenticate_request
 from api.http.database import db_session
+from api.http.request_body import ApiBlueprint
 from api.http.sign_in import check_credentials
 from api.routes.schemas import TokenRequest, TokenResponse
 from engine.people.accounts import issue_token, revoke_token
 
-blueprint = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录与令牌 (sign-in and tokens)")
+blueprint = ApiBlueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录与令牌 (sign-in and tokens)")
 
 
 @blueprint.post("/token")

@@ -6,17 +6,17 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import current_app
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api.http.bearer_auth import authenticate_request, current_actor
 from api.http.database import db_session
 from api.http.errors import ApiError
+from api.http.request_body import ApiBlueprint
 from api.routes.schemas import StrictSchema
 from engine.calendar import WorkCalendar, set_day
 from engine.people.permissions import may_change_calendar
 
-blueprint = Blueprint("calendar", __name__, url_prefix="/api/v1/calendar", description="工作日历 (working-day calendar)")
+blueprint = ApiBlueprint("calendar", __name__, url_prefix="/api/v1/calendar", description="工作日历 (working-day calendar)")
 blueprint.before_request(authenticate_request)
 SECURED: dict[str, Any] = {"security": [{"bearerAuth": []}]}
 LONGEST_RANGE = timedelta(days=366)

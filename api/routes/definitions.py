@@ -5,20 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, request
-from flask_smorest import Blueprint
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api.http.bearer_auth import authenticate_request, current_actor
 from api.http.database import db_session
 from api.http.errors import ApiError
+from api.http.request_body import ApiBlueprint
 from api.http.services import form_library, process_extensions
 from api.routes.schemas import DefinitionSchema, DeployForm, DeploymentResponse
 from engine.definitions.deployment import deploy
 from engine.models import ProcessDefinition
 from engine.people.permissions import may_deploy
 
-blueprint = Blueprint("definitions", __name__, url_prefix="/api/v1/process-definitions", description="流程定义 (process definitions)")
+blueprint = ApiBlueprint("definitions", __name__, url_prefix="/api/v1/process-definitions", description="流程定义 (process definitions)")
 blueprint.before_request(authenticate_request)
 
 

@@ -6,18 +6,20 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, g
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from api.http.bearer_auth import authenticate_if_present
 from api.http.database import db_session
 from api.http.errors import ApiError
+from api.http.rate_limiting import refuse_when_too_frequent
+from api.http.request_body import ApiBlueprint
 from api.routes.schemas import DisclosureSchema, OpinionRequest, OpinionSchema
 from engine.errors import NotFound
 from engine.models import Disclosure, DisclosureOpinion, DisclosureScope
 from processes.disclosure_review.disclosures import leave_opinion, readable_disclosures
+from processes.disclosure_review.opinion_safeguards import opinion_limits
 
-blueprint = Blueprint("disclosures", __name__, url_prefix="/api/v1/disclosures", description="已公开事项 (published disclosures)")
+blueprint = ApiBlueprint("disclosures", __name__, url_prefix="/api/v1/disclosures", description="已公开事项 (published disclosures)")
 blueprint.before_request(authenticate_if_present)
 
 
@@ -56,6 +58,7 @@ def add_opinion(body: dict[str, Any], disclosure_id: int) -> DisclosureOpinion:
     reader = _reader_id()
     if reader is None and disclosure.scope != DisclosureScope.SOCIETY:
         raise ApiError(401)
+    refuse_when_too_frequent(opinion_limits(disclosure.id), reader)
     session = db_session()
     opinion = leave_opinion(
         session,

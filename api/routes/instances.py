@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from api.http.bearer_auth import authenticate_request, current_actor
 from api.http.database import db_session
 from api.http.errors import ApiError
+from api.http.request_body import ApiBlueprint
 from api.http.services import instance_service
 from api.routes.schemas import (
     AuditEventSchema,
@@ -25,7 +25,7 @@ from engine.models import AuditEvent, ProcessInstance, StepRecord, TaskStatus, U
 from engine.people.permissions import Actor, may_manage_instance, may_read_instance, visible_instance
 from engine.timers.projection import pending_timers
 
-blueprint = Blueprint("instances", __name__, url_prefix="/api/v1/process-instances", description="流程实例 (process instances)")
+blueprint = ApiBlueprint("instances", __name__, url_prefix="/api/v1/process-instances", description="流程实例 (process instances)")
 blueprint.before_request(authenticate_request)
 SECURED: dict[str, Any] = {"security": [{"bearerAuth": []}]}
 

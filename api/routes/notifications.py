@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from api.http.bearer_auth import authenticate_request, current_actor
 from api.http.database import db_session
+from api.http.request_body import ApiBlueprint
 from api.routes.schemas import StrictSchema
 from engine.models import Notification
 from engine.people.notifications import mark_read as mark_notification_read
 from engine.people.notifications import notifications_of
 
-blueprint = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications", description="提醒与通知 (reminders and notices)")
+blueprint = ApiBlueprint("notifications", __name__, url_prefix="/api/v1/notifications", description="提醒与通知 (reminders and notices)")
 blueprint.before_request(authenticate_request)
 SECURED: dict[str, Any] = {"security": [{"bearerAuth": []}]}
 

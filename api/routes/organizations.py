@@ -7,13 +7,13 @@ import re
 from typing import Any
 
 from flask import current_app
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy.orm.attributes import flag_modified
 
 from api.http.bearer_auth import authenticate_request, current_actor
 from api.http.database import db_session
 from api.http.errors import ApiError
+from api.http.request_body import ApiBlueprint
 from api.http.services import process_extensions
 from api.routes.schemas import StrictSchema
 from engine.audit import append_event
@@ -24,7 +24,7 @@ from engine.people.permissions import may_choose_rule_sets, may_follow_cases
 from engine.procedures.rule_set_choice import choose_version
 from processes.member_development.pipeline import read_pipeline
 
-blueprint = Blueprint(
+blueprint = ApiBlueprint(
     "organizations", __name__, url_prefix="/api/v1/organizations", description="组织：发展党员进度、规则版本 (organisations)"
 )
 blueprint.before_request(authenticate_request)

@@ -7,18 +7,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from api.http.bearer_auth import authenticate_request, current_actor
 from api.http.database import db_session
+from api.http.request_body import ApiBlueprint
 from engine.audit import append_event
 from engine.errors import NotFound
 from engine.models import Person, RoleAssignment
 from engine.people.permissions import may_read_person
 
-blueprint = Blueprint("people", __name__, url_prefix="/api/v1/people", description="人员 (people)")
+blueprint = ApiBlueprint("people", __name__, url_prefix="/api/v1/people", description="人员 (people)")
 blueprint.before_request(authenticate_request)
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC
 from typing import Any
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+from engine.text_safety import bidi_control_problem
+from processes.disclosure_review.opinion_safeguards import shown_author
 
 # Ids and versions fit a 32-bit integer column everywhere (SQLite and PostgreSQL alike).
 MAX_ID = 2**31 - 1
@@ -15,13 +18,20 @@ def Identifier(**kwargs: Any) -> fields.Integer:  # noqa: N802  (reads as a fiel
     return fields.Integer(strict=True, validate=validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
+def no_bidi_controls(value: str) -> None:
+    """Identifiers and names must read as what they are."""
+    problem = bidi_control_problem(value)
+    if problem is not None:
+        raise ValidationError(problem)
+
+
 class StrictSchema(Schema):
     class Meta:
         unknown = RAISE
 
 
 class TokenRequest(StrictSchema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    username = fields.String(required=True, validate=[validate.Length(min=1, max=64), no_bidi_controls])
     password = fields.String(required=True, validate=validate.Length(min=1, max=256), load_only=True)
 
 
@@ -54,7 +64,7 @@ class DeployForm(Schema):
 class StartInstanceRequest(StrictSchema):
     process_key = fields.String(required=True, validate=validate.Length(min=1, max=200))
     organization_id = Identifier(load_default=None)
-    business_key = fields.String(load_default=None, validate=validate.Length(max=200))
+    business_key = fields.String(load_default=None, validate=[validate.Length(max=200), no_bidi_controls])
     data = fields.Dict(keys=fields.String(), load_default=dict)
 
 
@@ -235,16 +245,19 @@ class DisclosureSchema(Schema):
 
 
 class OpinionRequest(StrictSchema):
-    content = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    content = fields.String(required=True, validate=[validate.Length(min=1, max=5000), no_bidi_controls])
     is_objection = fields.Boolean(load_default=False)
-    author_name = fields.String(load_default=None, validate=validate.Length(max=100))
+    author_name = fields.String(load_default=None, validate=[validate.Length(max=100), no_bidi_controls])
 
 
 class OpinionSchema(Schema):
     id = fields.Integer()
     disclosure_id = fields.Integer()
     author_id = fields.Integer(allow_none=True)
-    author_name = fields.String(allow_none=True)
+    author_name = fields.Function(
+        shown_author, metadata={"description": "the account's name, or the name a member of the public typed, marked unverified"}
+    )
+    author_verified = fields.Function(lambda opinion: opinion.author_id is not None)
     content = fields.String()
     is_objection = fields.Boolean()
     created_at = fields.DateTime()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from flask_smorest import Blueprint
 from sqlalchemy import Select, and_, func, or_, select
 
 from api.http.bearer_auth import authenticate_request, current_actor
 from api.http.database import db_session
 from api.http.errors import ApiError
+from api.http.request_body import ApiBlueprint
 from api.http.services import instance_service
 from api.routes.schemas import (
     CompleteTaskRequest,
@@ -25,7 +25,7 @@ from engine.instances.task_forms import task_form
 from engine.models import Person, TaskStatus, UserTask
 from engine.people.permissions import Actor, inbox_of, is_candidate, may_act_on_task, may_delegate_to, tasks_seen_by, visible_task
 
-blueprint = Blueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务 (the task inbox)")
+blueprint = ApiBlueprint("tasks", __name__, url_prefix="/api/v1/tasks", description="待办任务 (the task inbox)")
 blueprint.before_request(authenticate_request)
 SECURED: dict[str, Any] = {"security": [{"bearerAuth": []}]}
 

@@ -40,6 +40,7 @@ from engine.instances.row_writes import insert_row
 from engine.instances.serialization import SERIALIZER_VERSION, state_to_json
 from engine.instances.start_data import checked_start_data, reserved_key_refusal, start_form_key
 from engine.instances.start_limits import earlier_instance, start_period
+from engine.instances.storable_data import take_out_unstorable_data
 from engine.instances.submissions import store_submission
 from engine.models import (
     Incident,
@@ -485,6 +486,7 @@ class InstanceService(CommandBase):
         """Settle where the engine steps stopped. Over a data limit nothing of the new state is kept:
         the instance keeps the state it had before this command (its open tasks and timers too) and
         stops with the incident; the person's submission stays recorded in their task and the audit."""
+        unstorable = take_out_unstorable_data(workflow)
         state_json = None
         if incident is None or incident.code != DATA_LIMIT:
             state_json = state_to_json(workflow)
@@ -496,7 +498,9 @@ class InstanceService(CommandBase):
                 self._touch(instance)
             self._raise_incident(instance, incident, actor_id)
             return
-        self._record_outcome(instance, workflow, incident, actor_id)
+        self._record_outcome(instance, workflow, incident or unstorable, actor_id)
+        if incident is not None and unstorable is not None:
+            self._raise_incident(instance, unstorable, actor_id)
         self._save_state(instance, workflow, state_json)
 
     def _record_outcome(

@@ -16,6 +16,7 @@ from engine.models.organization import (
     RoleAssignment,
 )
 from engine.models.process_definition import ProcessDefinition, ProcessDefinitionFile
+from engine.models.rate_limit import RateLimitHit
 from engine.models.standing import MEMBERSHIP_TITLES_ZH, MembershipStatus, PartyStanding, StepRecord
 from engine.models.task import TaskStatus, UserTask
 from engine.models.timer import Notification, Timer, TimerKind, TimerState
@@ -48,6 +49,7 @@ __all__ = [
     "ProcessDefinition",
     "ProcessDefinitionFile",
     "ProcessInstance",
+    "RateLimitHit",
     "Role",
     "RoleAssignment",
     "SignInThrottle",

@@ -7,8 +7,9 @@ from sqlalchemy.orm import Session
 
 from engine.audit import append_event
 from engine.clock import SYSTEM_CLOCK, Clock
-from engine.errors import Conflict, InvalidCommand, NotFound
+from engine.errors import Conflict, InvalidCommand, NotFound, SubmissionRejected
 from engine.models import ALLOWED_PARENT_KINDS, Organization, OrganizationKind, Person, Role, RoleAssignment
+from engine.text_safety import bidi_control_problem
 
 KIND_TITLES_ZH = {
     OrganizationKind.PARTY_COMMITTEE: "党委",
@@ -28,6 +29,7 @@ def create_organization(
     actor_id: int | None = None,
 ) -> Organization:
     """Add an organisation under its parent; the caller commits."""
+    _refuse_bidi_controls(name=name)
     parent = _parent(session, parent_id)
     if parent is not None and parent.kind not in ALLOWED_PARENT_KINDS[kind]:
         raise InvalidCommand(
@@ -52,6 +54,7 @@ def create_organization(
 def create_person(
     session: Session, username: str, display_name: str, *, clock: Clock = SYSTEM_CLOCK, actor_id: int | None = None
 ) -> Person:
+    _refuse_bidi_controls(username=username, display_name=display_name)
     if session.scalar(select(Person.id).where(Person.username == username)) is not None:
         raise Conflict(f"用户名已存在 (username {username!r} is taken)")
     person = Person(username=username, display_name=display_name, created_at=clock.now())
@@ -59,6 +62,12 @@ def create_person(
     session.flush()
     append_event(session, clock, "person.created", actor_id=actor_id, after={"person_id": person.id, "username": username})
     return person
+
+
+def _refuse_bidi_controls(**names: str) -> None:
+    problems = {field: [problem] for field, text in names.items() if (problem := bidi_control_problem(text)) is not None}
+    if problems:
+        raise SubmissionRejected(problems)
 
 
 def grant_role(

@@ -17,10 +17,12 @@ from engine.models import (
     DisclosureScope,
     DisclosureStatus,
     Organization,
+    Person,
     RoleAssignment,
 )
 from engine.people.organizations import organization_subtree
 from engine.procedures.service_calls import ServiceCall
+from processes.disclosure_review.opinion_safeguards import typed_name
 
 
 def publish(call: ServiceCall) -> dict[str, Any]:
@@ -85,9 +87,13 @@ def leave_opinion(
     author_name: str | None = None,
 ) -> DisclosureOpinion:
     """Record an opinion or objection while the disclosure is open for feedback, with its audit
-    event (which names the author only when signed in); the caller commits."""
+    event (which names the author only when signed in); the caller commits. A signed-in author's
+    name is their account's; `author_name` is only a member of the public's own, unverified."""
     if disclosure.status != DisclosureStatus.PUBLISHED:
         raise InvalidCommand("该公开事项的意见反馈期已结束 (the feedback window of this disclosure is closed)")
+    # A signed-in author is their account, whatever name was typed.
+    author = None if author_id is None else session.get(Person, author_id)
+    author_name = author.display_name if author is not None else typed_name(author_name)
     opinion = DisclosureOpinion(
         disclosure_id=disclosure.id,
         author_id=author_id,

@@ -13,7 +13,7 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
-from engine.models import UserTask
+from engine.models import Disclosure, DisclosureScope, DisclosureStatus, UserTask
 from tests.helpers.paths import FIXTURES
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -63,3 +63,33 @@ def plan_task(client, login, demo, session) -> UserTask:  # type: ignore[no-unty
     )
     assert started.status_code == 201, started.json
     return session.get(UserTask, started.json["open_tasks"][0]["id"])
+
+
+@pytest.fixture
+def published(client, login, session, clock, demo, plan_task: UserTask) -> dict[DisclosureScope, Disclosure]:  # type: ignore[no-untyped-def]
+    """Two records as the publish step of two reviews leaves them: one to society, one within the
+    unit. (The review that publishes is played end to end in tests/processes.)"""
+    another = client.post(
+        "/api/v1/process-instances", headers=login("drafter"), json={"process_key": "disclosure_review", "organization_id": demo.branch1.id}
+    )
+    assert another.status_code == 201, another.json
+    records = {
+        scope: Disclosure(
+            instance_id=instance_id,
+            organization_id=demo.branch1.id,
+            title=title,
+            content=f"{title}：正文。",
+            scope=scope,
+            methods=["bulletin_board"],
+            feedback_days=5,
+            status=DisclosureStatus.PUBLISHED,
+            published_at=clock.now(),
+        )
+        for scope, title, instance_id in (
+            (DisclosureScope.SOCIETY, "2026年党费收缴情况", plan_task.instance_id),
+            (DisclosureScope.LOCAL, "支部委员会换届选举安排", another.json["id"]),
+        )
+    }
+    session.add_all(records.values())
+    session.commit()
+    return records

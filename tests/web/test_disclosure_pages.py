@@ -5,41 +5,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import func, select
 
-from engine.models import AuditEvent, Disclosure, DisclosureOpinion, DisclosureScope, DisclosureStatus, UserTask
+from engine.models import AuditEvent, DisclosureOpinion, DisclosureScope, DisclosureStatus
 from tests.helpers.browser import csrf_token, sign_in
-
-
-@pytest.fixture
-def published(client, login, session, clock, demo, plan_task: UserTask) -> dict[DisclosureScope, Disclosure]:  # type: ignore[no-untyped-def]
-    """Two records as the publish step of two reviews leaves them: one to society, one within the
-    unit. (The review that publishes is played end to end in tests/processes.)"""
-    another = client.post(
-        "/api/v1/process-instances", headers=login("drafter"), json={"process_key": "disclosure_review", "organization_id": demo.branch1.id}
-    )
-    assert another.status_code == 201, another.json
-    records = {
-        scope: Disclosure(
-            instance_id=instance_id,
-            organization_id=demo.branch1.id,
-            title=title,
-            content=f"{title}：正文。",
-            scope=scope,
-            methods=["bulletin_board"],
-            feedback_days=5,
-            status=DisclosureStatus.PUBLISHED,
-            published_at=clock.now(),
-        )
-        for scope, title, instance_id in (
-            (DisclosureScope.SOCIETY, "2026年党费收缴情况", plan_task.instance_id),
-            (DisclosureScope.LOCAL, "支部委员会换届选举安排", another.json["id"]),
-        )
-    }
-    session.add_all(records.values())
-    session.commit()
-    return records
 
 
 def opinions(session) -> int:  # type: ignore[no-untyped-def]

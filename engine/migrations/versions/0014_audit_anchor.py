@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0014_audit_anchor'
-down_revision = '0012_sessions'
+down_revision = '0013_inputs'
 branch_labels = None
 depends_on = None
 
