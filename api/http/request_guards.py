@@ -8,8 +8,10 @@ import re
 from typing import Any
 
 from flask import Flask, request
+from webargs import core
 
 from api.http.errors import ApiError
+from api.http.request_body import request_json
 
 _FORBIDDEN = re.compile("[\x00\ud800-\udfff]")
 MESSAGE = "含有不允许的字符（如 NUL） (contains a character that cannot be stored, such as NUL)"
@@ -25,10 +27,9 @@ def _refuse_unstorable_text() -> None:
         pairs += list(request.form.items(multi=True))
     if _FORBIDDEN.search(request.path) or any(_FORBIDDEN.search(k) or _FORBIDDEN.search(v) for k, v in pairs):
         raise ApiError(422, MESSAGE, code="validation_failed", errors={"_request": [MESSAGE]})
-    if request.is_json:
-        body = request.get_json(silent=True)
-        if body is not None and _contains_forbidden(body):
-            raise ApiError(422, MESSAGE, code="validation_failed", errors={"_schema": [MESSAGE]})
+    body = request_json()  # the one strict parse; an empty body is no body
+    if body is not core.missing and _contains_forbidden(body):
+        raise ApiError(422, MESSAGE, code="validation_failed", errors={"_schema": [MESSAGE]})
 
 
 def _contains_forbidden(value: Any) -> bool:

@@ -8,6 +8,7 @@ that goes wrong before the commit rolls everything back; a stale version is a `C
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -267,11 +268,26 @@ class InstanceService(CommandBase):
         row.completed_by_id = actor_id
         row.completion_data = jsonable(data)
         self._audit("task.completed", instance, actor_id, task_id=task_id, after=row.completion_data)
-        if incident is not None:
+        kept = (
             self._settle(instance, workflow, incident, actor_id)
-        else:
-            self._advance_and_save(instance, workflow, actor_id)
+            if incident is not None
+            else self._advance_and_save(instance, workflow, actor_id)
+        )
+        if not kept:
+            self._reopen_discarded(row, task_id)
         return instance
+
+    def _reopen_discarded(self, row: UserTask, task_id: str) -> None:
+        """Over a data limit the instance keeps its earlier state, in which this task is still open:
+        so its row stays open too, and the audit says the completion was discarded."""
+        row.status = TaskStatus.OPEN
+        row.completed_at = row.completed_by_id = row.completion_data = None
+        self._pending_audit = [
+            replace(entry, event_type="task.completion_discarded")
+            if entry.event_type == "task.completed" and entry.task_id == task_id
+            else entry
+            for entry in self._pending_audit
+        ]
 
     def _validated(self, instance: ProcessInstance, row: UserTask, data: dict[str, Any]) -> dict[str, Any]:
         """Check a submission against the task's form; returns the typed values (dates, decimals)."""
@@ -466,14 +482,15 @@ class InstanceService(CommandBase):
         workflow: BpmnWorkflow,
         actor_id: int | None,
         initial: Callable[[], BpmnWorkflow] | None = None,
-    ) -> None:
-        """Run engine steps and store the outcome; `initial` builds the state of an instance that has none stored yet."""
+    ) -> bool:
+        """Run engine steps and store the outcome; `initial` builds the state of an instance that has
+        none stored yet. False when the new state was over a data limit and not kept."""
         self._service_context = (instance, actor_id)
         try:
             incident = advance(workflow, self.step_budget, self.time_budget)
         finally:
             self._service_context = None
-        self._settle(instance, workflow, incident, actor_id, initial)
+        return self._settle(instance, workflow, incident, actor_id, initial)
 
     def _settle(
         self,
@@ -482,10 +499,10 @@ class InstanceService(CommandBase):
         incident: IncidentReport | None,
         actor_id: int | None,
         initial: Callable[[], BpmnWorkflow] | None = None,
-    ) -> None:
-        """Settle where the engine steps stopped. Over a data limit nothing of the new state is kept:
-        the instance keeps the state it had before this command (its open tasks and timers too) and
-        stops with the incident; the person's submission stays recorded in their task and the audit."""
+    ) -> bool:
+        """Settle where the engine steps stopped; False when nothing of the new state was kept: over a
+        data limit the instance keeps the state it had before this command (its open tasks and timers
+        too) and stops with the incident."""
         unstorable = take_out_unstorable_data(workflow)
         state_json = None
         if incident is None or incident.code != DATA_LIMIT:
@@ -497,11 +514,12 @@ class InstanceService(CommandBase):
             else:
                 self._touch(instance)
             self._raise_incident(instance, incident, actor_id)
-            return
+            return False
         self._record_outcome(instance, workflow, incident or unstorable, actor_id)
         if incident is not None and unstorable is not None:
             self._raise_incident(instance, unstorable, actor_id)
         self._save_state(instance, workflow, state_json)
+        return True
 
     def _record_outcome(
         self, instance: ProcessInstance, workflow: BpmnWorkflow, incident: IncidentReport | None, actor_id: int | None

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from engine.definitions.deployment import deploy
 from engine.instances.execution import MAX_INSTANCE_STATE_BYTES, MAX_LOOP_CARDINALITY, MAX_TASK_DATA_BYTES
 from engine.instances.serialization import state_from_json
-from engine.models import Incident, InstanceStatus, ProcessInstance, TaskStatus, UserTask
+from engine.models import AuditEvent, Incident, InstanceStatus, ProcessInstance, TaskStatus, UserTask
 
 PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -115,7 +115,8 @@ def test_too_many_instances_set_off_by_a_completed_task_end_in_an_incident(sessi
 
 # -- data size -------------------------------------------------------------------------------------
 
-TWENTY_MB = 'chunk = "x" * 1000000\nblob = [chunk] * 20'
+# 3 MB: within what an evaluator may hand back (8 MiB), over what a task may hold (1 MiB).
+THREE_MB = 'chunk = "x" * 1000000\nblob = [chunk] * 3'
 
 
 def stored_bytes(database_url: str) -> int:
@@ -123,8 +124,8 @@ def stored_bytes(database_url: str) -> int:
     return sum(file.stat().st_size for file in (path, path.with_name(path.name + "-wal")) if file.exists())
 
 
-def test_a_script_building_20_mb_ends_in_an_incident_and_nothing_of_it_is_stored(session, service, clock, org_tree, database_url):
-    deploy_steps(session, clock, "build", script("build", TWENTY_MB, "end"))
+def test_a_script_building_3_mb_ends_in_an_incident_and_nothing_of_it_is_stored(session, service, clock, org_tree, database_url):
+    deploy_steps(session, clock, "build", script("build", THREE_MB, "end"))
     before = stored_bytes(database_url) if database_url.startswith("sqlite") else 0
 
     started = time.monotonic()
@@ -143,7 +144,7 @@ def test_a_script_building_20_mb_ends_in_an_incident_and_nothing_of_it_is_stored
 
 
 def test_over_the_data_limit_after_a_task_the_previous_state_stays(session, service, clock, org_tree, people):
-    deploy_steps(session, clock, "fill_in", fill_in("build"), script("build", TWENTY_MB, "end"))
+    deploy_steps(session, clock, "fill_in", fill_in("build"), script("build", THREE_MB, "end"))
     instance = service.start("limits", org_tree.branch_a.id)
     previous_state = instance.state_json
     task = session.scalars(select(UserTask).where(UserTask.instance_id == instance.id)).one()
@@ -152,7 +153,10 @@ def test_over_the_data_limit_after_a_task_the_previous_state_stays(session, serv
 
     assert incident_of(session, instance).code == "data_limit"
     assert instance.state_json == previous_state
-    assert session.scalars(select(UserTask).where(UserTask.instance_id == instance.id, UserTask.status == TaskStatus.OPEN)).all() == []
+    # The kept state has the task open, and so has the inbox: the completion is recorded as discarded.
+    assert session.get(UserTask, task.id).status == TaskStatus.OPEN and session.get(UserTask, task.id).completed_by_id is None
+    events = session.scalars(select(AuditEvent.event_type).where(AuditEvent.instance_id == instance.id)).all()
+    assert "task.completion_discarded" in events and "task.completed" not in events
 
 
 def test_an_instance_state_over_its_limit_ends_in_an_incident(session, service, clock, org_tree):
@@ -180,4 +184,7 @@ def test_deeply_nested_data_ends_in_an_incident(session, service, clock, org_tre
 
     instance = service.start("limits", org_tree.branch_a.id)
 
-    assert incident_of(session, instance).code == "data_limit"
+    # The evaluator refuses to hand back data nested this deep, before the engine's own data check.
+    incident = incident_of(session, instance)
+    assert incident.code == "script_error" and "嵌套过深" in incident.message and incident.element_id == "build"
+    assert "[[[[" not in instance.state_json
