@@ -50,6 +50,7 @@ EVENT_TITLES = {
     "task.unclaimed": "退回认领 (unclaimed)",
     "task.delegated": "转办任务 (delegated)",
     "task.completed": "办理任务 (completed)",
+    "script.printed": "脚本输出 (script output)",
     "task.completion_discarded": "办理未生效：数据超限 (completion discarded: over a data limit)",
     "task.cancelled": "任务取消 (task cancelled)",
     "task.reminded": "到期提醒 (reminder)",

@@ -62,6 +62,7 @@ from engine.procedures.extensions import NO_EXTENSIONS, ProcessExtensions
 from engine.procedures.rule_set_choice import choose_version, declared_rule_set
 from engine.procedures.service_calls import ServiceCall, dispatching_script_engine
 from engine.procedures.step_guards import StepContext, check_step
+from engine.scripting.script_output import PrintedLine, collecting
 from engine.sealing import Sealer
 from engine.timers.doorbell import SILENT_DOORBELL, Doorbell
 from engine.timers.firing import FireOutcome, lock_timer
@@ -261,7 +262,9 @@ class InstanceService(CommandBase):
             raise Conflict("任务已不可办理 (this task is no longer open)")
         data = self._checked_step(instance, row, task, data, actor_id)
         store_submission(task, data)
-        incident = run_submitted_task(task, row.name or row.element_id)
+        with collecting() as printed:
+            incident = run_submitted_task(task, row.name or row.element_id)
+        self._log_printed(instance, printed, actor_id)
         now = self.clock.now()
         row.status = TaskStatus.COMPLETED
         row.completed_at = now
@@ -487,10 +490,20 @@ class InstanceService(CommandBase):
         none stored yet. False when the new state was over a data limit and not kept."""
         self._service_context = (instance, actor_id)
         try:
-            incident = advance(workflow, self.step_budget, self.time_budget)
+            with collecting() as printed:
+                incident = advance(workflow, self.step_budget, self.time_budget)
+            self._log_printed(instance, printed, actor_id)
         finally:
             self._service_context = None
         return self._settle(instance, workflow, incident, actor_id, initial)
+
+    def _log_printed(self, instance: ProcessInstance, printed: list[PrintedLine], actor_id: int | None) -> None:
+        """What scripts printed goes to the instance's log: one audit event per step that printed."""
+        by_step: dict[str, list[str]] = {}
+        for element_id, text in printed:
+            by_step.setdefault(element_id, []).append(text)
+        for element_id, lines in by_step.items():
+            self._audit("script.printed", instance, actor_id, after={"element_id": element_id, "lines": lines})
 
     def _settle(
         self,

@@ -46,7 +46,6 @@ FORBIDDEN_CALLS = frozenset(
         "memoryview",
         "object",
         "super",
-        "print",
         "exit",
         "quit",
     }
@@ -144,9 +143,9 @@ class SandboxPolicy(RestrictingNodeTransformer):
             super().check_name(node, name, allow_magic_methods)
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
-        if node.id == "print":
-            self.refuse(node, bilingual("脚本不允许调用 print()", "print() is not allowed in scripts"))
-        else:
+        # RestrictedPython reserves `print` for its own collector; here reading it is the scope's
+        # script_output.script_print (what scripts print goes to the instance's log).
+        if not (node.id == "print" and isinstance(node.ctx, ast.Load)):
             self.check_name(node, node.id)
         return node
 

@@ -12,6 +12,7 @@ from SpiffWorkflow.bpmn.script_engine import TaskDataEnvironment
 from engine.errors import ScriptRejected
 from engine.scripting.compile_policy import Mode, compile_script
 from engine.scripting.restricted_names import HELPERS, SAFE_BUILTINS, STATIC_GUARDS, deadline_checker
+from engine.scripting.script_output import script_print
 from engine.scripting.violations import SandboxViolation, bilingual
 
 
@@ -61,6 +62,7 @@ class SandboxEnvironment(TaskDataEnvironment):
         scope.update(context)
         # Last, so that no task data key can stand in for a guard.
         scope.update(STATIC_GUARDS)
+        scope["print"] = script_print
         scope["_tick_"] = deadline_checker(self.time_limit_s)
         scope["__builtins__"] = SAFE_BUILTINS
         return scope

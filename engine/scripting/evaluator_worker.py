@@ -20,6 +20,7 @@ from engine.errors import ScriptRejected
 from engine.scripting import wire
 from engine.scripting.environment import SandboxEnvironment
 from engine.scripting.script_errors import script_line
+from engine.scripting.script_output import printed_texts
 from engine.scripting.violations import bilingual
 
 READY = b"ready"
@@ -81,10 +82,11 @@ def answer(request: bytes) -> tuple[bytes, bool]:
 def _run(message: dict[str, Any]) -> dict[str, Any]:
     environment = _environment(float(message["time_limit_s"]))
     if message["op"] == "evaluate":
-        return {"value": environment.evaluate(message["source"], message["context"], message["external"])}
+        value, printed = printed_texts(lambda: environment.evaluate(message["source"], message["context"], message["external"]))
+        return {"value": value, "printed": printed}
     context = message["context"]
-    environment.execute(message["source"], context, message["external"])
-    return {"context": context}
+    _, printed = printed_texts(lambda: environment.execute(message["source"], context, message["external"]))
+    return {"context": context, "printed": printed}
 
 
 def _environment(time_limit_s: float) -> SandboxEnvironment:

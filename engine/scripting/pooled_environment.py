@@ -18,6 +18,7 @@ from engine.errors import ScriptRejected
 from engine.scripting import wire
 from engine.scripting.evaluator_pool import EvaluatorPool
 from engine.scripting.script_errors import mark_line, rebuilt_error
+from engine.scripting.script_output import keep
 from engine.scripting.violations import bilingual
 
 _PARTS = {"['context']": "任务数据 (task data)", "['external']": "外部数据 (external data)"}
@@ -51,6 +52,8 @@ class PooledSandboxEnvironment(BasePythonScriptEngineEnvironment):
         error = reply.get("error")
         if error is not None:
             raise _error_from(error)
+        for text in reply.get("printed") or []:
+            keep(str(text))
         return reply
 
 

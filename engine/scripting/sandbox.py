@@ -22,6 +22,7 @@ from engine.scripting.evaluator_pool import EvaluatorPool
 from engine.scripting.pooled_environment import PooledSandboxEnvironment
 from engine.scripting.restricted_names import HELPERS, SAFE_BUILTINS
 from engine.scripting.script_errors import script_line
+from engine.scripting.script_output import printing_for
 from engine.scripting.violations import bilingual
 
 __all__ = ["DEFAULT_TIME_LIMIT_S", "SandboxedScriptEngine", "check_script"]
@@ -54,9 +55,14 @@ class SandboxedScriptEngine(PythonScriptEngine):
         super().__init__(environment=environment)
         self.time_limit_s = time_limit_s
 
+    def execute(self, task: Task, script: str, external_context: Mapping[str, Any] | None = None) -> bool:
+        with printing_for(task.task_spec.name):
+            return bool(super().execute(task, script, external_context))
+
     def evaluate(self, task: Task, expression: str, external_context: Mapping[str, Any] | None = None) -> Any:
         try:
-            return self.environment.evaluate(expression, task.data, external_context)
+            with printing_for(task.task_spec.name):
+                return self.environment.evaluate(expression, task.data, external_context)
         except SpiffWorkflowException as error:
             error.add_note(f"表达式 (expression): {expression}")
             raise

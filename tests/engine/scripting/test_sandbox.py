@@ -386,7 +386,6 @@ def test_evaluate_returns_the_value_and_sees_external_context() -> None:
         ("eval('1')", "eval", "脚本不允许调用 eval()"),
         ("x = getattr(1, 'real')", "exec", "脚本不允许调用 getattr()"),
         ("x = vars()", "exec", "脚本不允许调用 vars()"),
-        ("print(1)", "exec", "脚本不允许调用 print()"),
         ("x = __import__('os')", "exec", "脚本不允许使用以下划线开头的名称"),
         ("class Rule: pass", "exec", "脚本不允许定义类"),
         ("x = '{0.__class__}'.format(1)", "exec", "脚本不允许使用 str.format"),
