@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select, text
 
 from engine.audit import altered_events, verify_chain
-from engine.models import AuditEvent, TaskStatus, UserTask
-from tests.helpers.deploying import deploy_fixture
-
-
-@pytest.fixture
-def history(session, service, clock, org_tree, people):  # type: ignore[no-untyped-def]
-    deploy_fixture(session, clock, "review_loop.bpmn")
-    instance = service.start("review_loop", org_tree.branch_a.id, data={"title": "审计"}, actor_id=people["drafter"].id)
-    task = session.scalars(select(UserTask).where(UserTask.status == TaskStatus.OPEN)).one()
-    service.claim(task.id, actor_id=people["drafter"].id)
-    service.complete_task(task.id, {"title": "审计 v2"}, actor_id=people["drafter"].id)
-    return instance
+from engine.models import AuditEvent
 
 
 def test_events_carry_who_what_where_and_before_after(session, history, people, org_tree):

@@ -11,7 +11,7 @@ from engine.errors import SubmissionRejected
 from engine.models import DisclosureOpinion, DisclosureScope, Organization, OrganizationKind, Person, ProcessInstance
 from engine.people.organizations import create_organization, create_person
 from tests.helpers.api_errors import assert_error_shape
-from tests.helpers.browser import csrf_token, sign_in
+from tests.helpers.browser import csrf_token, post_start, sign_in
 
 # Each shows as an innocent text but is not it.
 CONTROLS = {
@@ -41,15 +41,7 @@ def test_the_start_page_refuses_a_business_key_with_a_bidi_control(client, sessi
     sign_in(client, "drafter")
     before = count(session, ProcessInstance.id)
     page = client.get("/start").get_data(as_text=True)
-    response = client.post(
-        "/start",
-        data={
-            "csrf_token": csrf_token(page),
-            "process_key": "disclosure_review",
-            "organization_id": str(demo.branch1.id),
-            "business_key": "democratic_appraisal@2026-10-01\u202e",
-        },
-    )
+    response = post_start(client, page, "disclosure_review", demo.branch1.id, "democratic_appraisal@2026-10-01\u202e")
     assert response.status_code == 400 and "双向文字控制符" in response.get_data(as_text=True)
     assert count(session, ProcessInstance.id) == before
 

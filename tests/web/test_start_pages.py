@@ -11,7 +11,7 @@ from engine.models import Organization, Person, ProcessInstance, Role, RoleAssig
 from engine.people.permissions import load_actor
 from engine.people.start_rights import may_start, startable_places
 from processes import EXTENSIONS
-from tests.helpers.browser import csrf_token, sign_in
+from tests.helpers.browser import csrf_token, post_start, sign_in
 from tests.helpers.paths import PROCESSES
 
 
@@ -26,15 +26,7 @@ def test_a_drafter_proposes_a_disclosure_and_lands_on_the_plan(client, session, 
     assert 'value="disclosure_review"' in page and f'<option value="{demo.branch1.id}">第一党支部</option>' in page
     assert f'value="{demo.branch2.id}"' not in page  # not the other branch
     before = instances(session)
-    response = client.post(
-        "/start",
-        data={
-            "csrf_token": csrf_token(page),
-            "process_key": "disclosure_review",
-            "organization_id": str(demo.branch1.id),
-            "business_key": "GK-2026-012",
-        },
-    )
+    response = post_start(client, page, "disclosure_review", demo.branch1.id, "GK-2026-012")
     assert response.status_code == 302 and "/tasks/" in response.headers["Location"]
     assert instances(session) == before + 1
     newest = session.scalars(select(ProcessInstance).order_by(ProcessInstance.id.desc())).first()
@@ -47,14 +39,7 @@ def test_starting_where_one_may_not_is_refused_and_starts_nothing(client, sessio
     sign_in(client, "drafter")
     page = client.get("/start").get_data(as_text=True)
     before = instances(session)
-    response = client.post(
-        "/start",
-        data={
-            "csrf_token": csrf_token(page),
-            "process_key": "disclosure_review",
-            "organization_id": str(demo.branch2.id),
-        },
-    )
+    response = post_start(client, page, "disclosure_review", demo.branch2.id)
     assert response.status_code == 400  # not among the organisations offered
     assert instances(session) == before
 
@@ -128,14 +113,6 @@ def test_the_timers_business_key_is_refused_on_the_page(client, login, session, 
     sign_in(client, "drafter")
     page = client.get("/start").get_data(as_text=True)
     before = instances(session)
-    response = client.post(
-        "/start",
-        data={
-            "csrf_token": csrf_token(page),
-            "process_key": "disclosure_review",
-            "organization_id": str(demo.branch1.id),
-            "business_key": "disclosure_review@2026-10-08",
-        },
-    )
+    response = post_start(client, page, "disclosure_review", demo.branch1.id, "disclosure_review@2026-10-08")
     assert response.status_code == 422 and "定时发起" in response.get_data(as_text=True)
     assert instances(session) == before
